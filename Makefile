@@ -1,0 +1,53 @@
+# AURA: the two commands are `make run` and `make test`; everything else is a step of those.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PROTOS  := $(shell find proto -name '*.proto' | sort)
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test venv gen check-gen lint fmt typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[servers,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Regenerate Python code and the descriptor set Envoy transcodes with.
+gen: $(STAMP)
+	$(BIN)/python scripts/gen.py
+
+# Fails when gen/ differs from what the protos give.
+check-gen: $(STAMP)
+	$(BIN)/python scripts/gen.py --check
+
+run: gen
+	$(BIN)/aura up
+
+test: gen
+	$(BIN)/buf lint
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/buf lint
+	$(BIN)/buf format -d --exit-code
+	$(BIN)/ruff check services tests bench scripts
+	$(BIN)/ruff format --check services tests bench scripts
+
+fmt: $(STAMP)
+	$(BIN)/buf format -w
+	$(BIN)/ruff format services tests bench scripts
+	$(BIN)/ruff check --fix services tests bench scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy services
+
+check: lint typecheck check-gen test
+
+bench: gen
+	$(BIN)/python -m bench.e2e
+
+clean:
+	rm -rf .state
