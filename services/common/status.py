@@ -1,0 +1,69 @@
+"""Domain errors to gRPC status codes, in one place for every servicer."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from services.common.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    UnavailableError,
+    ValidationError,
+)
+
+_CODES: list[tuple[type[DomainError], grpc.StatusCode]] = [
+    (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFoundError, grpc.StatusCode.NOT_FOUND),
+    (ConflictError, grpc.StatusCode.ABORTED),
+    (UnavailableError, grpc.StatusCode.UNAVAILABLE),
+]
+
+R = TypeVar("R")
+
+
+def code_for(exc: DomainError) -> grpc.StatusCode:
+    for typ, code in _CODES:
+        if isinstance(exc, typ):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def rpc(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+    """Decorate a unary servicer method: DomainError becomes its status code."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> R:
+        try:
+            return await fn(self, request, context)
+        except DomainError as exc:
+            await context.abort(code_for(exc), str(exc))
+            raise  # unreachable: abort raises
+
+    return wrapper
+
+
+def stream_rpc(fn: Callable[..., AsyncIterator[R]]) -> Callable[..., AsyncIterator[R]]:
+    """Decorate a server-streaming servicer method likewise."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            async for item in fn(self, request, context):
+                yield item
+        except DomainError as exc:
+            await context.abort(code_for(exc), str(exc))
+
+    return wrapper
+
+
+async def unimplemented(context: grpc.aio.ServicerContext, area: str) -> None:
+    """Answer an RPC whose behaviour another issue delivers: a clear UNIMPLEMENTED."""
+    await context.abort(
+        grpc.StatusCode.UNIMPLEMENTED,
+        f"{area}: this RPC is part of the contract but not built yet",
+    )

@@ -1,0 +1,104 @@
+"""Ingest's side of JetStream: publish frames and telemetry, and wait for the tracker's
+result of given frames (for the synchronous v2 `Track` call)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from aura.common.v1 import common_pb2 as c
+from aura.ingest.v1 import ingest_pb2 as pb
+from services.common import bus
+
+
+class IngestBus:
+    def __init__(self, nc: NATS, js: JetStreamContext) -> None:
+        self.nc, self.js = nc, js
+
+    async def setup(self) -> None:
+        await bus.ensure_streams(self.js, [bus.DETECTIONS, bus.TRACKS, bus.TELEMETRY])
+
+    @property
+    def max_payload(self) -> int:
+        return int(self.nc.max_payload)
+
+    async def publish_frame(self, frame: c.DetectionFrame) -> tuple[int, bool]:
+        subject = f"aura.detections.{bus.subject_token(frame.sensor_id)}"
+        msg_id = f"{frame.sensor_id}:{frame.frame_id}"
+        return await bus.publish(self.js, subject, frame.SerializeToString(), msg_id)
+
+    async def publish_frames(self, frames: Sequence[c.DetectionFrame]) -> list[tuple[int, bool]]:
+        """Publish every frame concurrently; each await is JetStream's stored ack."""
+        return list(await asyncio.gather(*(self.publish_frame(f) for f in frames)))
+
+    async def publish_telemetry(self, batch: pb.TelemetryBatch) -> None:
+        subject = f"aura.telemetry.{bus.subject_token(batch.source_id)}"
+        await bus.publish(self.js, subject, batch.SerializeToString())
+
+    async def latest_track_frame(self, sensor_id: str) -> c.TrackFrame | None:
+        """The tracker's latest published frame for a sensor (its current tracks)."""
+        subject = f"aura.tracks.{bus.subject_token(sensor_id)}"
+        try:
+            raw = await self.js.get_last_msg(bus.TRACKS.name, subject)
+        except NotFoundError:
+            return None
+        frame = c.TrackFrame()
+        frame.ParseFromString(raw.data or b"")
+        return frame
+
+
+class FrameWaiter:
+    """Subscribes to the tracker's output for some sensors *before* their frames are
+    published, then collects the TrackFrame of each awaited (sensor, frame)."""
+
+    def __init__(self, nc: NATS, wanted: set[tuple[str, int]]) -> None:
+        self.nc = nc
+        self.wanted = set(wanted)
+        self.got: dict[tuple[str, int], c.TrackFrame] = {}
+        self._done = asyncio.Event()
+        self._subs: list[object] = []
+
+    async def __aenter__(self) -> FrameWaiter:
+        for sensor in sorted({s for s, _ in self.wanted}):
+            sub = await self.nc.subscribe(
+                f"aura.tracks.{bus.subject_token(sensor)}", cb=self._on_msg
+            )
+            self._subs.append(sub)
+        await self.nc.flush()
+        if not self.wanted:
+            self._done.set()
+        return self
+
+    async def _on_msg(self, msg: Msg) -> None:
+        frame = c.TrackFrame()
+        try:
+            frame.ParseFromString(msg.data)
+        except Exception:
+            return
+        key = (frame.sensor_id, frame.frame_id)
+        if key in self.wanted and key not in self.got:
+            self.got[key] = frame
+            if len(self.got) == len(self.wanted):
+                self._done.set()
+
+    def forget(self, key: tuple[str, int]) -> None:
+        """Stop waiting for `key` (e.g. a duplicate frame answered another way)."""
+        self.wanted.discard(key)
+        if len(self.got) >= len(self.wanted):
+            self._done.set()
+
+    async def wait(self, timeout_s: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._done.wait(), timeout_s)
+        return self._done.is_set()
+
+    async def __aexit__(self, *exc: object) -> None:
+        for sub in self._subs:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()  # type: ignore[attr-defined]

@@ -1,0 +1,151 @@
+"""SensorTracker: one sensor's multi-target tracker, composed from the parts in parts.py.
+
+Each scan: predict every track to the scan time -> stage 1 (high-score detections, all
+tracks) -> stage 2 (low-score detections, confirmed tracks still unmatched; ByteTrack) ->
+Kalman update -> book hits and misses (confirm, coast) -> delete -> start tracks from the
+unmatched high-score detections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from services.tracker.domain.config import TrackerConfig
+from services.tracker.domain.initiator import TENTATIVE
+from services.tracker.domain.model import positions
+from services.tracker.domain.parts import TrackerParts
+from services.tracker.domain.state import TrackTable
+from services.tracker.domain.types import DetectionBatch, StepResult, TrackStatus
+from services.tracker.domain.views import build_views, track_id
+
+_STATE_VERSION = 1
+
+
+class StaleBatchError(ValueError):
+    """A batch older than the tracker's last scan: it is never applied backwards."""
+
+
+class SensorTracker:
+    """Tracks of one sensor; ids are "<sensor_id>-<n:06d>" with n strictly increasing."""
+
+    def __init__(
+        self,
+        sensor_id: str,
+        config: TrackerConfig,
+        next_id: int = 1,
+        *,
+        parts: TrackerParts | None = None,
+    ) -> None:
+        if next_id < 1:
+            raise ValueError(f"next_id must be >= 1, got {next_id}")
+        self.sensor_id = sensor_id
+        self.config = config
+        self.parts = parts or TrackerParts.from_config(config)
+        self._next_id = next_id
+        self._last_t: float | None = None
+        d = 2 * config.meas_dims
+        self._tab = TrackTable.empty(d, config.history_length, config.speed_window)
+
+    @property
+    def last_t(self) -> float | None:
+        """Time of the latest scan applied (s since epoch), None before the first."""
+        return self._last_t
+
+    @property
+    def next_id(self) -> int:
+        """The number the next new track will get."""
+        return self._next_id
+
+    def step(self, batch: DetectionBatch) -> StepResult:
+        """Apply one scan; raises ValueError (naming the field) on malformed input and
+        StaleBatchError when batch.t is older than last_t."""
+        p, cfg, kind = self.parts, self.config, self.config.kind
+        z, R = p.model.measure(batch)
+        scores, labels, speeds = _extras(batch, len(z))
+        if self._last_t is not None and batch.t < self._last_t:
+            raise StaleBatchError(f"t {batch.t} is older than the last scan {self._last_t}")
+        dt = 0.0 if self._last_t is None else batch.t - self._last_t
+        tab = self._tab
+        tab.x, tab.P = p.predictor.predict(tab.x, tab.P, dt, p.model.noise_scale(tab.x))
+        hi = np.flatnonzero(scores >= cfg.high_score)
+        lo = np.flatnonzero((scores >= cfg.low_score) & (scores < cfg.high_score))
+        h1 = p.hyp_high.hypothesise(tab.x, tab.P, z[hi], R[hi])
+        a1 = p.associator.associate(h1, len(tab), len(hi))
+        rest = a1.unmatched_tracks[tab.status[a1.unmatched_tracks] != TENTATIVE]
+        h2 = p.hyp_low.hypothesise(tab.x[rest], tab.P[rest], z[lo], R[lo])
+        a2 = p.associator.associate(h2, len(rest), len(lo))
+        ti = np.concatenate([a1.tracks, rest[a2.tracks]])
+        dj = np.concatenate([hi[a1.dets], lo[a2.dets]])
+        tab.x[ti], tab.P[ti] = p.updater.update(tab.x[ti], tab.P[ti], z[dj], R[dj])
+        tab.record(batch.t, ti, scores[dj], labels[dj], speeds[dj], positions(kind, tab.x[ti]))
+        tab.status = p.initiator.confirm(tab.status, tab.bits)
+        pos_std = p.model.pos_std(tab.x, tab.P)
+        gone = p.deleter.deleted(batch.t, tab.status, tab.updated_t, tab.bits, tab.age, pos_std)
+        dead, tab = tab.take(gone), tab.take(~gone)
+        born = p.initiator.births(hi[a1.unmatched_dets], scores)
+        x0, P0 = p.model.initial(z[born], R[born])
+        nums = np.arange(self._next_id, self._next_id + len(born), dtype=np.int64)
+        new = TrackTable.new(
+            nums, x0, P0, batch.t, scores[born], labels[born], speeds[born],
+            positions(kind, x0), cfg.history_length, cfg.speed_window,
+        )  # fmt: skip
+        new.status = p.initiator.confirm(new.status, new.bits)
+        self._next_id += len(born)
+        self._tab = tab.extend(new)
+        self._last_t = float(batch.t)
+        return StepResult(
+            tracks=build_views(kind, self.sensor_id, self._tab, batch.frame_id),
+            new_ids=[track_id(self.sensor_id, k) for k in nums.tolist()],
+            deleted=build_views(kind, self.sensor_id, dead, batch.frame_id, TrackStatus.DELETED),
+        )
+
+    def history(self, track_id: str) -> list[tuple[float, tuple[float, float, float]]]:
+        """Recent (t, position) of a live track, oldest first, at most history_length;
+        [] for an unknown or deleted id. Positions as in TrackView.position."""
+        prefix = f"{self.sensor_id}-"
+        if not track_id.startswith(prefix) or not track_id[len(prefix) :].isdigit():
+            return []
+        rows = np.flatnonzero(self._tab.num == int(track_id[len(prefix) :]))
+        return self._tab.history(int(rows[0])) if len(rows) else []
+
+    def to_state(self) -> dict[str, Any]:
+        """Full JSON-serialisable state (config, counters, last time, every track array)."""
+        return {
+            "version": _STATE_VERSION,
+            "sensor_id": self.sensor_id,
+            "config": self.config.to_dict(),
+            "next_id": self._next_id,
+            "last_t": self._last_t,
+            "tracks": self._tab.to_dict(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SensorTracker:
+        """Rebuild a tracker from to_state(); stepping it gives identical results."""
+        if state.get("version") != _STATE_VERSION:
+            raise ValueError(f"version: unsupported tracker state {state.get('version')!r}")
+        config = TrackerConfig.from_dict(state["config"])
+        tracker = cls(str(state["sensor_id"]), config, int(state["next_id"]))
+        last_t = state["last_t"]
+        tracker._last_t = None if last_t is None else float(last_t)
+        tracker._tab = TrackTable.from_dict(state["tracks"])
+        return tracker
+
+
+def _extras(batch: DetectionBatch, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validated scores (n,), labels (n,) object array and speeds (n,) (NaN if absent)."""
+    scores = np.asarray(batch.scores, dtype=np.float64).reshape(-1)
+    if scores.shape != (n,) or not np.isfinite(scores).all():
+        raise ValueError(f"scores must be {n} finite values, got shape {scores.shape}")
+    if len(batch.labels) != n:
+        raise ValueError(f"labels must have {n} entries, got {len(batch.labels)}")
+    labels = np.empty(n, dtype=object)
+    labels[:] = [str(v) for v in batch.labels]
+    if batch.speeds is None:
+        return scores, labels, np.full(n, np.nan)
+    speeds = np.asarray(batch.speeds, dtype=np.float64).reshape(-1)
+    if speeds.shape != (n,):
+        raise ValueError(f"speeds must have {n} entries, got shape {speeds.shape}")
+    return scores, labels, speeds
