@@ -7,7 +7,7 @@ Each server listens on loopback only and keeps its data under one state folder (
     <state>/postgres/data/     PostgreSQL cluster (initdb once); the Unix socket sits beside it
     <state>/envoy.yaml         Envoy config rendered from envoy/envoy.yaml.tmpl
     <state>/logs/<name>.log    stdout and stderr of each server (appended)
-    <state>/run/<name>.pid     pid of the running server (NATS, Envoy)
+    <state>/run/<name>.pid     pid of the running server, and of the process that started it
 
 Every server class has `start()` / `stop()`, `astart()` / `astop()` for asyncio code, works as
 a (async) context manager, and exposes where to reach it (`url`, `dsn`). A port given as 0 is
@@ -199,17 +199,26 @@ def _cmdline(pid: int) -> list[str]:
 
 
 def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, exited but not yet reaped, counts as gone)."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return True
-    return True
+    return state != "Z"
 
 
 def process_tree(pid: int) -> list[int]:
     """`pid` and all its descendants that are alive now (Linux /proc; [] elsewhere)."""
+    if pid <= 0:
+        raise ValueError(f"pid must be positive, got {pid}")
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").glob("[0-9]*"):
         try:
@@ -321,12 +330,6 @@ class LocalServer:
     def _popen_kwargs(self) -> dict[str, Any]:
         return {}
 
-    def _stale_pid(self) -> int | None:
-        try:
-            return int(self.pid_path.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
     def _owns(self, cmdline: list[str]) -> bool:
         """Whether a process with this command line is one we started on this state folder."""
         return str(self.state_dir) in " ".join(cmdline)
@@ -374,7 +377,7 @@ class LocalServer:
                 start_new_session=True,
                 **kwargs,
             )
-        self.pid_path.write_text(f"{self._proc.pid}\n")
+        self.pid_path.write_text(f"{self._proc.pid} {os.getpid()}\n")
         try:
             self._wait_ready(began + self.start_timeout)
             self._after_ready()
@@ -430,13 +433,30 @@ class LocalServer:
             self.pid_path.unlink(missing_ok=True)
         logger.info("%s stopped", self.name)
 
+    def _recorded(self) -> tuple[int, int]:
+        """(server pid, pid of the process that started it) from the pid file; 0 if unknown."""
+        try:
+            fields = [int(f) for f in self.pid_path.read_text().split()[:2]]
+        except (OSError, ValueError):
+            return 0, 0
+        padded = [*fields, 0, 0]
+        return padded[0], padded[1]
+
     def _stop_stale(self) -> None:
-        """Stop a server that an earlier, crashed run left on this very state folder."""
-        pid = self._stale_pid()
-        if pid is None or not _alive(pid):
+        """Stop a server that a crashed run left on this state folder.
+
+        Refuses (StackError) when the run that started it is still alive: two runs must not
+        share a state folder.
+        """
+        pid, owner = self._recorded()
+        if not _alive(pid) or not self._owns(_cmdline(pid)):
+            self.pid_path.unlink(missing_ok=True)
             return
-        if not self._owns(_cmdline(pid)):
-            return
+        if owner != os.getpid() and _alive(owner):
+            raise StackError(
+                f"{self.name} (pid {pid}) already runs on {self.state_dir}, started by process "
+                f"{owner}, which is still running; stop that or use another state folder"
+            )
         logger.warning("stopping %s (pid %d) left running by an earlier run", self.name, pid)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, self.stop_signal)
@@ -446,8 +466,12 @@ class LocalServer:
         if _alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            while _alive(pid) and _cmdline(pid):
+            deadline = time.monotonic() + 5
+            while _alive(pid):
+                if time.monotonic() > deadline:
+                    raise StackError(f"{self.name} (pid {pid}) left by an earlier run won't die")
                 time.sleep(0.02)
+        self.pid_path.unlink(missing_ok=True)
 
     # -- asyncio and context managers
 
@@ -687,12 +711,6 @@ class Postgres(LocalServer):
 
     def _ports(self) -> list[int]:
         return [self.port]
-
-    def _stale_pid(self) -> int | None:
-        try:
-            return int((self.data_dir / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
 
     def _owns(self, cmdline: list[str]) -> bool:
         return str(self.data_dir) in cmdline

@@ -35,11 +35,12 @@ class StreamSpec:
 DETECTIONS = StreamSpec("AURA_DETECTIONS", ("aura.detections.>",))
 TRACKS = StreamSpec("AURA_TRACKS", ("aura.tracks.>",))
 TELEMETRY = StreamSpec("AURA_TELEMETRY", ("aura.telemetry.>",))
-FUSED = StreamSpec("AURA_FUSED", ("aura.fused.>",))
+FUSED = StreamSpec("AURA_FUSED", ("aura.fused", "aura.fused.>"))
+THREATS = StreamSpec("AURA_THREATS", ("aura.threats", "aura.threats.>"))
 ZONES = StreamSpec("AURA_ZONES", ("aura.zones.>",))
-EVENTS = StreamSpec("AURA_EVENTS", ("aura.events.>",))
+EVENTS = StreamSpec("AURA_EVENTS", ("aura.events.>", "aura.broadcast"))
 DEAD_LETTER = StreamSpec("AURA_DLQ", ("aura.dlq.>",), max_age_s=7 * 24 * 3600.0)
-ALL_STREAMS = (DETECTIONS, TRACKS, TELEMETRY, FUSED, ZONES, EVENTS, DEAD_LETTER)
+ALL_STREAMS = (DETECTIONS, TRACKS, TELEMETRY, FUSED, THREATS, ZONES, EVENTS, DEAD_LETTER)
 
 
 def subject_token(value: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from services.tracker.domain.types import MeasurementKind
+from services.tracker.domain.enums import MeasurementKind
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,5 @@ class TrackerParts:
             hyp_low=hyp_low,
             associator=ClusteredLapAssociator(),
             initiator=MofNInitiator(config.confirm_m, config.confirm_n, config.new_track_score),
-            deleter=CoastDeleter(
-                config.max_coast_s, max_std, config.confirm_m, config.confirm_n
-            ),
+            deleter=CoastDeleter(config.max_coast_s, max_std, config.confirm_m, config.confirm_n),
         )

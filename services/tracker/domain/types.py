@@ -3,31 +3,27 @@
 Units: times are seconds since the Unix epoch (UTC); POINT measurements are metres in the
 sensor's world frame; BOX measurements are pixels (left, top, width, height). Velocities are
 per second. Inside the tracker all tracks of a sensor live in numpy arrays (see state.py);
-these objects exist only at the edges.
+these objects exist only at the edges. MeasurementKind, TrackStatus and TrackerConfig are
+re-exported here so callers can import every value type from one module.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
 
+from services.tracker.domain.config import TrackerConfig
+from services.tracker.domain.enums import MeasurementKind, TrackStatus
 
-class MeasurementKind(enum.Enum):
-    """MeasurementKind says what a detection measures."""
-
-    POINT = "point"  # x, y[, z] in metres (radar, lidar, fused world points)
-    BOX = "box"  # left, top, width, height in pixels (camera)
-
-
-class TrackStatus(enum.Enum):
-    """TrackStatus is the lifecycle state; values match proto aura.common.v1.TrackStatus."""
-
-    TENTATIVE = 1  # born, not yet confirmed (M of N)
-    CONFIRMED = 2  # confirmed and matched in the latest scan
-    COASTING = 3  # confirmed, unmatched in the latest scan, predicted forward
-    DELETED = 4  # ended; its id is never reused
+__all__ = [
+    "DetectionBatch",
+    "MeasurementKind",
+    "StepResult",
+    "TrackStatus",
+    "TrackView",
+    "TrackerConfig",
+]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,14 @@ class TrackStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRACK_STATUS_CONFIRMED: _ClassVar[TrackStatus]
     TRACK_STATUS_COASTING: _ClassVar[TrackStatus]
     TRACK_STATUS_DELETED: _ClassVar[TrackStatus]
+
+class CongestionLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONGESTION_LEVEL_UNSPECIFIED: _ClassVar[CongestionLevel]
+    CONGESTION_LEVEL_LOW: _ClassVar[CongestionLevel]
+    CONGESTION_LEVEL_MODERATE: _ClassVar[CongestionLevel]
+    CONGESTION_LEVEL_HIGH: _ClassVar[CongestionLevel]
+    CONGESTION_LEVEL_SEVERE: _ClassVar[CongestionLevel]
 SENSOR_KIND_UNSPECIFIED: SensorKind
 SENSOR_KIND_CAMERA: SensorKind
 SENSOR_KIND_RADAR: SensorKind
@@ -36,6 +44,11 @@ TRACK_STATUS_TENTATIVE: TrackStatus
 TRACK_STATUS_CONFIRMED: TrackStatus
 TRACK_STATUS_COASTING: TrackStatus
 TRACK_STATUS_DELETED: TrackStatus
+CONGESTION_LEVEL_UNSPECIFIED: CongestionLevel
+CONGESTION_LEVEL_LOW: CongestionLevel
+CONGESTION_LEVEL_MODERATE: CongestionLevel
+CONGESTION_LEVEL_HIGH: CongestionLevel
+CONGESTION_LEVEL_SEVERE: CongestionLevel
 
 class Vector3(_message.Message):
     __slots__ = ("x", "y", "z")

@@ -1,0 +1,1 @@
+"""Benchmarks for AURA (not tests): `python -m bench.tracker`, `python -m bench.e2e`."""

@@ -1,0 +1,64 @@
+"""Session fixtures: the real NATS (JetStream), PostgreSQL and Envoy, started once on free
+loopback ports with their data under a temporary state folder; and the services in-process
+on port 0. No mocks of the servers."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from services.cli.stack import NatsServer, Postgres
+
+
+@pytest.fixture(scope="session")
+def state_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="aura-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def nats_server(state_dir: Path) -> Iterator[NatsServer]:
+    server = NatsServer(state_dir / "nats-main", port=0, monitor_port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(state_dir: Path) -> Iterator[Postgres]:
+    server = Postgres(state_dir / "pg-main", port=0, durable=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def mesh(nats_server: NatsServer) -> AsyncIterator[dict[str, object]]:
+    """Ingest and tracker in-process against the real NATS, on free ports."""
+    from services.common.server import start_server
+    from services.ingest.config import IngestSettings
+    from services.ingest.main import build as build_ingest
+    from services.tracker.config import TrackerSettings
+    from services.tracker.main import build as build_tracker
+
+    env: dict[str, str] = {}
+    ingest_app = await build_ingest(
+        IngestSettings.from_env(env, nats_url=nats_server.url, ingest_track_timeout_s=5.0)
+    )
+    tracker_app = await build_tracker(TrackerSettings.from_env(env, nats_url=nats_server.url))
+    ingest = await start_server(ingest_app, "127.0.0.1", 0)
+    tracker = await start_server(tracker_app, "127.0.0.1", 0)
+    yield {
+        "ingest": ingest,
+        "tracker": tracker,
+        "ingest_target": f"127.0.0.1:{ingest.port}",
+        "tracker_target": f"127.0.0.1:{tracker.port}",
+        "pipeline": tracker_app.pipeline,  # type: ignore[attr-defined]
+    }
+    await ingest.stop(1)
+    await tracker.stop(1)
