@@ -4,21 +4,20 @@ on port 0. No mocks of the servers."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from services.cli.stack import NatsServer, Postgres
+from services.cli.stack import NatsServer, Postgres, temp_state_dir
 
 
 @pytest.fixture(scope="session")
 def state_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="aura-test-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    # temp_state_dir is reachable by the `postgres` user when the tests run as root.
+    with temp_state_dir("aura-test-") as path:
+        yield path
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +52,11 @@ async def mesh(nats_server: NatsServer) -> AsyncIterator[dict[str, object]]:
     tracker_app = await build_tracker(TrackerSettings.from_env(env, nats_url=nats_server.url))
     ingest = await start_server(ingest_app, "127.0.0.1", 0)
     tracker = await start_server(tracker_app, "127.0.0.1", 0)
+    for server in (ingest, tracker):
+        for _ in range(100):
+            if await server.probe_once():
+                break
+            await asyncio.sleep(0.1)
     yield {
         "ingest": ingest,
         "tracker": tracker,

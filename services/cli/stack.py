@@ -17,6 +17,7 @@ To use an external server instead, simply don't build the class: nothing here is
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import http.client
@@ -40,15 +41,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from services.common.config import DEFAULT_PORTS
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STATE_DIR = REPO_ROOT / ".state"
@@ -235,12 +237,12 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def _run_coroutine(factory: Any) -> Any:
-    """Run `factory()` (a coroutine) to completion in a private thread and event loop.
+def _run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `factory()` to completion in a private thread and event loop.
 
     Lets blocking `start()` use asyncpg whether or not the caller runs an event loop.
     """
-    result: list[Any] = []
+    result: list[T] = []
     errors: list[BaseException] = []
 
     def target() -> None:
@@ -254,7 +256,7 @@ def _run_coroutine(factory: Any) -> Any:
     thread.join()
     if errors:
         raise errors[0]
-    return result[0] if result else None
+    return result[0]
 
 
 @contextlib.contextmanager
@@ -276,7 +278,7 @@ def temp_state_dir(prefix: str = "aura-state-") -> Iterator[Path]:
 # --------------------------------------------------------------------------- base class
 
 
-class LocalServer:
+class LocalServer(abc.ABC):
     """A server process started from a binary, with its data under the state folder.
 
     Subclasses give the command, a readiness probe and, if needed, a preparation step.
@@ -308,24 +310,29 @@ class LocalServer:
     # -- what subclasses provide
 
     @property
+    @abc.abstractmethod
     def url(self) -> str:
         """Where clients reach the server."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _ports(self) -> list[int]:
-        raise NotImplementedError
+        """Ports the server listens on (checked free before start)."""
 
+    @abc.abstractmethod
     def _command(self) -> list[str]:
-        raise NotImplementedError
+        """The server's command line."""
 
+    @abc.abstractmethod
     def _is_ready(self) -> bool:
-        raise NotImplementedError
+        """Whether the server answers yet."""
 
     def _prepare(self) -> None:
         """Create folders and files the server needs; runs before the process starts."""
+        return None
 
     def _after_ready(self) -> None:
         """One-time set-up once the server answers (e.g. create a database)."""
+        return None
 
     def _popen_kwargs(self) -> dict[str, Any]:
         return {}
@@ -445,17 +452,18 @@ class LocalServer:
     def _stop_stale(self) -> None:
         """Stop a server that a crashed run left on this state folder.
 
-        Refuses (StackError) when the run that started it is still alive: two runs must not
-        share a state folder.
+        Refuses (StackError) when the process that started it is still alive (this one
+        included): two servers of a kind must not share a state folder.
         """
         pid, owner = self._recorded()
         if not _alive(pid) or not self._owns(_cmdline(pid)):
             self.pid_path.unlink(missing_ok=True)
             return
-        if owner != os.getpid() and _alive(owner):
+        if _alive(owner):
+            who = "this process" if owner == os.getpid() else f"process {owner}, still running"
             raise StackError(
-                f"{self.name} (pid {pid}) already runs on {self.state_dir}, started by process "
-                f"{owner}, which is still running; stop that or use another state folder"
+                f"{self.name} (pid {pid}) already runs on {self.state_dir}, started by {who}; "
+                "stop it first or use another state folder"
             )
         logger.warning("stopping %s (pid %d) left running by an earlier run", self.name, pid)
         with contextlib.suppress(ProcessLookupError):
@@ -554,6 +562,8 @@ class NatsServer(LocalServer):
         self.server_name = server_name
         self.extra_args = tuple(extra_args)
         self.store_dir = self.state_dir / "nats"
+        #: Largest message in bytes (8 MiB; NATS allows up to 64 MiB).
+        self.max_payload = 8 * 1024 * 1024
 
     @property
     def url(self) -> str:
@@ -566,8 +576,14 @@ class NatsServer(LocalServer):
     def _ports(self) -> list[int]:
         return [self.port, self.monitor_port]
 
+    @property
+    def config_path(self) -> Path:
+        return self.state_dir / "nats.conf"
+
     def _prepare(self) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        # Frames of thousands of detections and tracker checkpoints exceed the 1 MB default.
+        self.config_path.write_text(f"max_payload: {self.max_payload}\n")
 
     def _command(self) -> list[str]:
         binary = self.binary or _find_executable("nats-server")
@@ -578,6 +594,8 @@ class NatsServer(LocalServer):
             )
         return [
             str(binary),
+            "-c",
+            str(self.config_path),
             "-js",
             "-sd",
             str(self.store_dir),

@@ -128,6 +128,7 @@ class DurableConsumer:
         self._sub = await self.js.pull_subscribe(
             self.subject, durable=self.durable, stream=self.stream, config=self.config
         )
+        self.healthy = True  # the durable consumer exists and is bound
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
 
     async def _run(self) -> None:

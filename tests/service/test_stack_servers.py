@@ -120,6 +120,7 @@ async def test_a_server_that_exits_reports_its_log(state_dir: Path) -> None:
 
 def _orphan(server: NatsServer, owner: int | None) -> subprocess.Popen[bytes]:
     """What an earlier `aura up` leaves: a nats-server on the state folder, and its pid file."""
+    server._prepare()
     orphan = subprocess.Popen(
         [*server._command()[:-2], "-n", "orphan"],
         stdout=subprocess.DEVNULL,
@@ -271,3 +272,10 @@ async def test_two_envoys_run_side_by_side(state_dir: Path) -> None:
         assert first.base_id != second.base_id
         for envoy in (first, second):
             assert (await _get(f"{envoy.url}/nope"))[0] == 404
+
+
+async def test_one_state_folder_runs_one_server_of_a_kind(state_dir: Path) -> None:
+    async with NatsServer(state_dir, port=0, monitor_port=0) as first:
+        with pytest.raises(StackError, match="already runs .* started by this process"):
+            await NatsServer(state_dir, port=0, monitor_port=0).astart()
+        assert first.running

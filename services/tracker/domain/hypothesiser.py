@@ -1,19 +1,19 @@
 """Gated (track, detection) costs, computed only for pairs that can pass the gate.
 
-Candidate pairs come from a k-d tree over detection positions queried with a per-track radius
-that bounds the gate (or from a dense comparison when the scan is small), so the work grows
-with the number of plausible pairs, not with tracks x detections.
+Candidate pairs come from a uniform grid over detection positions, queried with a per-track
+radius that bounds the gate (or from a dense comparison when the scan is small), so the work
+grows with the number of plausible pairs, not with tracks x detections.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import Protocol
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.stats import chi2
+
+from services.tracker.domain.linalg import inv_sym
 
 # Below this many (track, detection) pairs a dense comparison beats building a k-d tree.
 _DENSE_PAIRS = 4096
@@ -74,12 +74,12 @@ class MahalanobisHypothesiser:
         tr_p = np.trace(P[:, :m, :m], axis1=1, axis2=2)
         tr_r = float(np.trace(R, axis1=1, axis2=2).max())
         radius = np.sqrt(self.gate * (tr_p + tr_r))
-        rows, cols = _pairs_within(pos, radius, z)
+        rows, cols = pairs_within(pos, radius, z)
         if len(rows) == 0:
             return _empty(self.gate)
         nu = z[cols] - pos[rows]
-        S = P[rows, :m, :m] + R[cols]
-        d2 = np.einsum("pm,pm->p", nu, np.linalg.solve(S, nu[:, :, None])[:, :, 0])
+        Si = inv_sym(P[rows, :m, :m] + R[cols])
+        d2 = np.einsum("pm,pmk,pk->p", nu, Si, nu)
         keep = d2 <= self.gate
         return Hypotheses(rows[keep], cols[keep], d2[keep], self.gate)
 
@@ -88,7 +88,7 @@ class MahalanobisHypothesiser:
 class IouHypothesiser:
     """1 - IoU between the predicted box and the detected box, gated by a minimum IoU.
 
-    States and measurements hold (cx, cy, w, h) in pixels. The k-d tree radius around each
+    States and measurements hold (cx, cy, w, h) in pixels. The search radius around each
     predicted centre is a centre-distance gate: boxes whose centres are further apart than
     half their summed sizes cannot overlap.
 
@@ -107,7 +107,7 @@ class IouHypothesiser:
         tb[:, 2:] = np.maximum(tb[:, 2:], 1e-6)
         wmax, hmax = z[:, 2].max(), z[:, 3].max()
         radius = 0.5 * np.hypot(tb[:, 2] + wmax, tb[:, 3] + hmax)
-        rows, cols = _pairs_within(tb[:, :2], radius, z[:, :2])
+        rows, cols = pairs_within(tb[:, :2], radius, z[:, :2])
         if len(rows) == 0:
             return _empty(limit)
         iou = box_iou_pairs(tb[rows], z[cols])
@@ -129,20 +129,87 @@ def box_iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pairs_within(
+def pairs_within(
     centres: np.ndarray, radius: np.ndarray, points: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j) with |points[j] - centres[i]| <= radius[i]."""
-    n, k = len(centres), len(points)
-    if n * k <= _DENSE_PAIRS:
-        d2 = ((centres[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
-        rows, cols = np.nonzero(d2 <= (radius * radius)[:, None])
-        return rows.astype(np.intp), cols.astype(np.intp)
-    hits = cKDTree(points).query_ball_point(centres, radius, return_sorted=False)
-    counts = np.fromiter(map(len, hits), dtype=np.intp, count=n)
-    cols = np.fromiter(chain.from_iterable(hits), dtype=np.intp, count=int(counts.sum()))
-    rows = np.repeat(np.arange(n, dtype=np.intp), counts)
-    return rows, cols
+    """All (i, j) with |points[j] - centres[i]| <= radius[i], as (rows, cols) index arrays.
+
+    Small inputs are compared densely. Otherwise a uniform grid on the first two coordinates
+    (cell = twice the largest typical radius) is joined with the points by sorting cell
+    keys, so the work is O((n + p) log(n + p) + pairs); rows whose radius is far above the
+    typical one are compared against all points.
+    """
+    n, p = len(centres), len(points)
+    if n * p <= _DENSE_PAIRS:
+        return _dense_pairs(centres, radius, points)
+    r_typ = float(np.median(radius)) * 4.0
+    wide = radius > r_typ
+    if wide.any():
+        w_rows = np.flatnonzero(wide)
+        ok = np.flatnonzero(~wide)
+        r1, c1 = _dense_pairs(centres[w_rows], radius[w_rows], points)
+        r2, c2 = _grid_pairs(centres[ok], radius[ok], points)
+        return np.concatenate([w_rows[r1], ok[r2]]), np.concatenate([c1, c2])
+    return _grid_pairs(centres, radius, points)
+
+
+def _dense_pairs(
+    centres: np.ndarray, radius: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    d2 = ((centres[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    rows, cols = np.nonzero(d2 <= (radius * radius)[:, None])
+    return rows.astype(np.intp), cols.astype(np.intp)
+
+
+def _grid_pairs(
+    centres: np.ndarray, radius: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    n, p = len(centres), len(points)
+    if n == 0:
+        none = np.empty(0, np.intp)
+        return none, none.copy()
+    c2, p2 = centres[:, :2], points[:, :2]
+    origin = np.minimum(c2.min(axis=0) - radius.max(), p2.min(axis=0))
+    span = float(np.maximum(c2.max(axis=0) + radius.max(), p2.max(axis=0)).max() - origin.min())
+    # A cell at least 2r wide: a disc of radius r touches at most 2 x 2 cells. Keys must
+    # fit in int64, so the grid has at most 2**30 cells per axis.
+    cell = max(2.0 * float(radius.max()), span / 2.0**30, 1e-12)
+    pc = ((p2 - origin) / cell).astype(np.int64)
+    lo = ((c2 - radius[:, None] - origin) / cell).astype(np.int64)
+    hi = ((c2 + radius[:, None] - origin) / cell).astype(np.int64)
+    width = int(max(pc[:, 1].max(), hi[:, 1].max())) + 2
+    pkey = pc[:, 0] * width + pc[:, 1]
+    # Up to four query cells per centre: (lo or hi in x) x (lo or hi in y), without repeats.
+    qrow = [np.arange(n)]
+    qkey = [lo[:, 0] * width + lo[:, 1]]
+    dx, dy = hi[:, 0] > lo[:, 0], hi[:, 1] > lo[:, 1]
+    for use, kx, ky in ((dx, hi[:, 0], lo[:, 1]), (dy, lo[:, 0], hi[:, 1])):
+        idx = np.flatnonzero(use)
+        qrow.append(idx)
+        qkey.append(kx[idx] * width + ky[idx])
+    both = np.flatnonzero(dx & dy)
+    qrow.append(both)
+    qkey.append(hi[both, 0] * width + hi[both, 1])
+    rows_q = np.concatenate(qrow)
+    # Sort points and queries together; within a key the points come first (stable sort).
+    keys = np.concatenate([pkey] + qkey)
+    order = np.argsort(keys, kind="stable")
+    is_pt = order < p
+    skeys = keys[order]
+    start = np.ones(len(keys), dtype=bool)
+    start[1:] = skeys[1:] != skeys[:-1]
+    pts_before = np.cumsum(is_pt) - is_pt  # points strictly before each sorted position
+    first = np.maximum.accumulate(np.where(start, np.arange(len(keys)), 0))
+    qpos = np.flatnonzero(~is_pt)
+    lo_rank = pts_before[first[qpos]]
+    count = pts_before[qpos] - lo_rank
+    total = int(count.sum())
+    rows = np.repeat(rows_q[order[qpos] - p], count)
+    offs = np.repeat(lo_rank - (np.cumsum(count) - count), count) + np.arange(total)
+    cols = order[is_pt][offs]
+    dist2 = ((centres[rows] - points[cols]) ** 2).sum(axis=1)
+    keep = dist2 <= radius[rows] ** 2
+    return rows[keep].astype(np.intp), cols[keep].astype(np.intp)
 
 
 def _empty(limit: float) -> Hypotheses:

@@ -47,27 +47,26 @@ class ConstantVelocityPredictor:
         self, x: np.ndarray, P: np.ndarray, dt: float | np.ndarray, scale: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """See Predictor.predict."""
-        k = x.shape[1] // 2
+        n, d = x.shape
+        k = d // 2
         dtv = np.asarray(dt, dtype=np.float64)
         if np.any(dtv < 0):
             raise ValueError("dt must be >= 0 (predicting backwards is not allowed)")
-        d1 = dtv.reshape(-1, 1) if dtv.ndim else dtv  # for (n, k) arrays
-        d2 = dtv.reshape(-1, 1, 1) if dtv.ndim else dtv  # for (n, k, k) blocks
+        d1 = dtv.reshape(-1, 1) if dtv.ndim else dtv  # broadcasts over (n, k)
+        d2 = dtv.reshape(-1, 1, 1) if dtv.ndim else dtv  # broadcasts over (n, ., .)
         xp = x.copy()
         xp[:, :k] += d1 * x[:, k:]
-        a, b = P[:, :k, :k], P[:, :k, k:]
-        c, d = P[:, k:, :k], P[:, k:, k:]
-        Pp = np.empty_like(P)
-        Pp[:, :k, :k] = a + d2 * (b + c) + d2 * d2 * d
-        Pp[:, :k, k:] = b + d2 * d
-        Pp[:, k:, :k] = c + d2 * d
-        Pp[:, k:, k:] = d
+        # F P Fᵀ with F = [[I, dt I], [0, I]]: rows first (F P), then columns ((F P) Fᵀ).
+        Pp = P.copy()
+        Pp[:, :k, :] += d2 * P[:, k:, :]
+        Pp[:, :, :k] += d2 * Pp[:, :, k:]
         s2 = scale * scale
         q = self.accel_noise
-        diag = np.arange(k)
-        Pp[:, diag, diag] += s2 * (q * d1**3 / 3.0 + self.pos_noise * d1)
-        cross = s2 * (q * d1**2 / 2.0)
-        Pp[:, diag, diag + k] += cross
-        Pp[:, diag + k, diag] += cross
-        Pp[:, diag + k, diag + k] += s2 * (q * d1)
+        flat = Pp.reshape(n, d * d)
+        a = np.arange(k)
+        flat[:, a * (d + 1)] += s2 * (q * d1**3 / 3.0 + self.pos_noise * d1)
+        cross = s2 * (q * d1 * d1 / 2.0)
+        flat[:, a * d + a + k] += cross
+        flat[:, (a + k) * d + a] += cross
+        flat[:, (a + k) * (d + 1)] += s2 * (q * d1)
         return xp, Pp

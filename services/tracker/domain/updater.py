@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from services.tracker.domain.linalg import inv_sym
+
 
 class Updater(Protocol):
     """Updater corrects predicted states with their matched measurements."""
@@ -29,8 +31,8 @@ class Updater(Protocol):
 class KalmanUpdater:
     """Linear Kalman update with H = [I_m 0] (position-like components measured directly).
 
-    The covariance uses the Joseph form, (I - KH) P (I - KH)ᵀ + K R Kᵀ, which stays
-    symmetric positive definite even when S is badly conditioned.
+    K = P Hᵀ S⁻¹ with S = H P Hᵀ + R; x' = x + K (z - H x); P' = P - K H P, symmetrised.
+    S⁻¹ uses the closed forms of linalg.inv_sym (no per-matrix LAPACK calls).
     """
 
     def update(
@@ -40,15 +42,11 @@ class KalmanUpdater:
         if len(x) == 0:
             return x.copy(), P.copy()
         m = z.shape[1]
-        d = x.shape[1]
-        PHt = P[:, :, :m]  # (n, d, m)
-        S = P[:, :m, :m] + R
-        # K = P Hᵀ S⁻¹, computed as (S⁻¹ H P)ᵀ since S and P are symmetric.
-        K = np.linalg.solve(S, PHt.transpose(0, 2, 1)).transpose(0, 2, 1)  # (n, d, m)
+        HP = P[:, :m, :]  # (n, m, d) = (P Hᵀ)ᵀ since P is symmetric
+        K = P[:, :, :m] @ inv_sym(HP[:, :, :m] + R)  # (n, d, m)
         y = z - x[:, :m]
         xn = x + np.einsum("ndm,nm->nd", K, y)
-        IKH = np.broadcast_to(np.eye(d), P.shape).copy()
-        IKH[:, :, :m] -= K
-        Pn = IKH @ P @ IKH.transpose(0, 2, 1) + K @ R @ K.transpose(0, 2, 1)
-        Pn = 0.5 * (Pn + Pn.transpose(0, 2, 1))
+        Pn = P - K @ HP
+        Pn += Pn.transpose(0, 2, 1)
+        Pn *= 0.5
         return xn, Pn

