@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli.stack import NatsServer, Postgres, temp_state_dir
+from services.cli.stack import Envoy, NatsServer, Postgres, temp_state_dir
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +66,45 @@ async def mesh(nats_server: NatsServer) -> AsyncIterator[dict[str, object]]:
     }
     await ingest.stop(1)
     await tracker.stop(1)
+
+
+@pytest.fixture(scope="session")
+async def full_mesh(
+    mesh, nats_server: NatsServer, postgres: Postgres
+) -> AsyncIterator[dict[str, object]]:
+    """All five services in-process (fusion, analytics and admin beside ingest and tracker)."""
+    from services.admin.config import AdminSettings
+    from services.admin.main import build as build_admin
+    from services.analytics.config import AnalyticsSettings
+    from services.analytics.main import build as build_analytics
+    from services.common.server import start_server
+    from services.fusion.config import FusionSettings
+    from services.fusion.main import build as build_fusion
+
+    common = {"nats_url": nats_server.url, "database_url": postgres.dsn}
+    apps = {
+        "fusion": await build_fusion(FusionSettings.from_env({}, **common)),
+        "analytics": await build_analytics(AnalyticsSettings.from_env({}, **common)),
+        "admin": await build_admin(AdminSettings.from_env({}, **common)),
+    }
+    running = {name: await start_server(app, "127.0.0.1", 0) for name, app in apps.items()}
+    out = dict(mesh)
+    for name, server in running.items():
+        out[name] = server
+        out[f"{name}_target"] = f"127.0.0.1:{server.port}"
+    yield out
+    for server in running.values():
+        await server.stop(1)
+
+
+@pytest.fixture(scope="session")
+async def envoy(full_mesh, state_dir: Path) -> AsyncIterator[Envoy]:
+    """Envoy in front of the five in-process services, on free ports."""
+    backends = {
+        name: ("127.0.0.1", full_mesh[name].port)  # type: ignore[attr-defined]
+        for name in ("ingest", "tracker", "fusion", "analytics", "admin")
+    }
+    proxy = Envoy(state_dir / "envoy-main", port=0, admin_port=0, backends=backends)
+    await proxy.astart()
+    yield proxy
+    await proxy.astop()
