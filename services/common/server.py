@@ -80,11 +80,14 @@ class TracingInterceptor(grpc.aio.ServerInterceptor):
             if resp_s:
 
                 async def gen(request: Any, context: Any) -> Any:
-                    with tracer.start_as_current_span(
-                        method, context=ctx, kind=trace.SpanKind.SERVER
-                    ):
+                    # A stream's span is not made current: a generator suspends across
+                    # contexts, and the streamed items carry their own trace context.
+                    span = tracer.start_span(method, context=ctx, kind=trace.SpanKind.SERVER)
+                    try:
                         async for item in fn(request, context):
                             yield item
+                    finally:
+                        span.end()
 
                 return gen
 

@@ -23,6 +23,8 @@ class TrackerSettings(CommonSettings):
     tracker_subscriber_buffer: int = 8192
     #: Dimensions of point tracks: 2 (x, y on the ground) or 3 (x, y, z).
     tracker_point_dims: int = 2
+    #: Seconds between checkpoints; acks wait for the checkpoint that covers them.
+    tracker_checkpoint_interval_s: float = 1.0
     #: Messages fetched from JetStream per batch.
     tracker_fetch_batch: int = 256
 
@@ -32,5 +34,7 @@ class TrackerSettings(CommonSettings):
             raise SettingsError("AURA_TRACKER_LATENESS_S and AURA_TRACKER_MAX_HOLD_S must be >= 0")
         if self.tracker_point_dims not in (2, 3):
             raise SettingsError("AURA_TRACKER_POINT_DIMS must be 2 or 3")
+        if self.tracker_checkpoint_interval_s <= 0:
+            raise SettingsError("AURA_TRACKER_CHECKPOINT_INTERVAL_S must be > 0")
         if self.tracker_fetch_batch < 1:
             raise SettingsError("AURA_TRACKER_FETCH_BATCH must be >= 1")

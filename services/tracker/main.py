@@ -45,6 +45,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
         max_hold_s=settings.tracker_max_hold_s,
         deleted_keep=settings.tracker_deleted_keep,
         subscriber_buffer=settings.tracker_subscriber_buffer,
+        checkpoint_interval_s=settings.tracker_checkpoint_interval_s,
     )
     pipeline.restore(await checkpoints.load_all())
     consumer = bus.DurableConsumer(
@@ -58,8 +59,9 @@ async def build(settings: TrackerSettings) -> ServiceApp:
     ticker: list[asyncio.Task[None]] = []
 
     async def tick_forever() -> None:
+        interval = min(max(settings.tracker_max_hold_s / 2, 0.01), 0.1)
         while True:
-            await asyncio.sleep(max(settings.tracker_max_hold_s / 2, 0.01))
+            await asyncio.sleep(interval)
             await pipeline.tick()
 
     async def start() -> None:
@@ -72,6 +74,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await pipeline.flush()  # checkpoint and ack what was applied
         await nc.drain()
 
     async def ready() -> bool:

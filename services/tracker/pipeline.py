@@ -49,6 +49,7 @@ class SensorState:
     skip: set[int] = field(default_factory=set)  # applied per the restored checkpoint
     pending: set[int] = field(default_factory=set)  # held in the reorder buffer
     applied: list[int] = field(default_factory=list)  # applied since the last checkpoint
+    applied_set: set[int] = field(default_factory=set)
     to_ack: list[Msg] = field(default_factory=list)
     dirty: bool = False
 
@@ -111,6 +112,8 @@ class TrackerPipeline:
         max_hold_s: float = 0.05,
         deleted_keep: int = 2000,
         subscriber_buffer: int = 8192,
+        checkpoint_interval_s: float = 1.0,
+        max_unacked: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config_for = config_for
@@ -119,11 +122,14 @@ class TrackerPipeline:
         self.dead_letter = dead_letter
         self.lateness_s, self.max_hold_s = lateness_s, max_hold_s
         self.clock = clock
+        self.checkpoint_interval_s, self.max_unacked = checkpoint_interval_s, max_unacked
+        self._last_checkpoint = clock()
         self.sensors: dict[str, SensorState] = {}
         self.store = TrackStore(deleted_keep)
         self.hub: Hub[tpb.StreamTracksResponse] = Hub(subscriber_buffer)
         self.stats = Stats()
         self._lock = asyncio.Lock()
+        self._outbox: list[tuple[c.TrackFrame, asyncio.Task[None]]] = []
 
     # -- restore ---------------------------------------------------------------------------
     def restore(self, checkpoints: dict[str, dict[str, Any]]) -> None:
@@ -192,8 +198,8 @@ class TrackerPipeline:
             self.stats.skipped_redelivered += 1
             await msg.ack()
             return
-        if seq in st.pending:
-            return  # a redelivery of a frame still held in the reorder buffer
+        if seq in st.pending or seq in st.applied_set:
+            return  # a redelivery of a frame held in the buffer or applied but not yet acked
         try:
             if convert.measurement_kind(frame) is not st.kind:
                 raise ValueError(f"sensor {frame.sensor_id} changed measurement kind")
@@ -227,7 +233,7 @@ class TrackerPipeline:
             tracks=self.store.sensor_tracks(st.sensor_id),
             dropped=True,
         )
-        await self.publish(out)
+        self._send(out)
         st.to_ack.append(msg)
 
     async def _apply(self, st: SensorState, items: list[Item]) -> None:
@@ -258,7 +264,7 @@ class TrackerPipeline:
             deleted_tracks=deleted,
             processing_time_ms=(time.perf_counter() - started) * 1000.0,
         )
-        await self.publish(out)
+        self._send(out)
         for t in tracks:
             self.store.put(t)
             kind = tpb.TRACK_EVENT_TYPE_NEW if t.id in new_ids else tpb.TRACK_EVENT_TYPE_UPDATED
@@ -272,17 +278,52 @@ class TrackerPipeline:
             )
         st.pending.discard(seq)
         st.applied.append(seq)
+        st.applied_set.add(seq)
         st.to_ack.append(msg)
         st.dirty = True
         self.stats.frames += 1
 
-    async def _flush(self) -> None:
-        """Checkpoint every sensor that changed, then ack what the checkpoint covers."""
+    def _send(self, frame: c.TrackFrame) -> None:
+        """Publish without waiting; `_drain_outbox` makes sure it landed before any ack."""
+        self._outbox.append((frame, asyncio.create_task(self.publish(frame))))
+
+    async def _drain_outbox(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        for frame, task in outbox:
+            delay = 0.2
+            while True:
+                try:
+                    await task
+                    break
+                except Exception:
+                    log.warning("publishing a track frame failed; retrying", exc_info=True)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    task = asyncio.create_task(self.publish(frame))
+
+    async def flush(self) -> None:
+        """Checkpoint and ack now (on shutdown)."""
+        async with self._lock:
+            await self._flush(force=True)
+
+    async def _flush(self, force: bool = False) -> None:
+        """Checkpoint every sensor that changed, then ack what the checkpoint covers.
+
+        Checkpoints are written every `checkpoint_interval_s` (or sooner when many messages
+        wait for their ack), so their cost is shared by all the frames of an interval; a crash
+        re-applies at most that interval's frames on the restored state."""
+        unacked = sum(len(st.to_ack) for st in self.sensors.values())
+        due = self.clock() - self._last_checkpoint >= self.checkpoint_interval_s
+        if not (force or due or unacked >= self.max_unacked):
+            return
+        self._last_checkpoint = self.clock()
+        await self._drain_outbox()
         for st in self.sensors.values():
             if st.dirty:
                 await self.checkpoints.save(st.sensor_id, self._checkpoint(st))
                 st.dirty = False
                 st.applied = []
+                st.applied_set = set()
             if st.to_ack:
                 msgs, st.to_ack = st.to_ack, []
                 await asyncio.gather(*(m.ack() for m in msgs))

@@ -1,10 +1,12 @@
 """Optimal (global nearest neighbour) assignment with lap.lapjv, split into clusters.
 
-Gated pairs form a bipartite graph; its connected components are independent assignment
-problems, because the objective (sum of matched costs plus cost_limit/2 for every unmatched
-track or detection, as lapjv's extend_cost/cost_limit define it) separates over them.
-Components with a single track or a single detection are solved at once, vectorised (the
-best pair wins); lapjv runs only on components with at least two of each.
+Gated pairs form a bipartite graph; its connected components (found with a vectorised
+union-find) are independent assignment problems, because the objective (sum of matched costs
+plus cost_limit/2 for every unmatched track or detection, as lapjv's extend_cost/cost_limit
+define it) separates over them. Pairs whose track and detection have no other candidate are
+matched directly; components with a single track or a single detection (the best pair wins)
+and components of two tracks and two detections (enumerated) are solved vectorised; lapjv
+runs only on the larger components, one call each.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from typing import Protocol
 
 import lap
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from services.tracker.domain.hypothesiser import Hypotheses
 
@@ -63,31 +63,126 @@ class ClusteredLapAssociator:
             r, c = _lapjv(hyp.rows, hyp.cols, hyp.cost, hyp.cost_limit, n_tracks, n_dets)
             return _result(r, c, n_tracks, n_dets)
         rows, cols, cost = hyp.rows, hyp.cols, hyp.cost
-        # Nodes: tracks 0..n_tracks-1, detections n_tracks..n_tracks+n_dets-1.
-        n = n_tracks + n_dets
-        graph = coo_matrix((np.ones(len(rows)), (rows, cols + n_tracks)), shape=(n, n))
-        _, label = connected_components(graph, directed=False)
-        comp = label[rows]
-        n_comp = int(label.max()) + 1
-        t_in = np.bincount(label[np.unique(rows)], minlength=n_comp)
-        d_in = np.bincount(label[np.unique(cols) + n_tracks], minlength=n_comp)
-        simple = (t_in[comp] == 1) | (d_in[comp] == 1)
-        # Simple clusters: the single best pair is optimal (any gated cost < cost_limit).
-        s_idx = np.flatnonzero(simple)
-        order = s_idx[np.lexsort((cost[s_idx], comp[s_idx]))]
+        # Pairs whose track and detection have no other candidate are clusters of one pair.
+        deg_t = np.bincount(rows, minlength=n_tracks)
+        deg_d = np.bincount(cols, minlength=n_dets)
+        solo = (deg_t[rows] == 1) & (deg_d[cols] == 1)
+        mt, md = [rows[solo]], [cols[solo]]
+        if not solo.all():
+            rest = np.flatnonzero(~solo)
+            r, c = _clusters(rows[rest], cols[rest], cost[rest], hyp.cost_limit, n_tracks)
+            mt.append(r)
+            md.append(c)
+        return _result(np.concatenate(mt), np.concatenate(md), n_tracks, n_dets)
+
+
+def _clusters(
+    rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, limit: float, n_tracks: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal matches of pairs that form clusters of more than one pair."""
+    nodes_d = cols + n_tracks
+    n = n_tracks + int(cols.max()) + 1
+    label = _components(rows, nodes_d, n)
+    comp = label[rows]
+    seen = np.zeros(n, dtype=bool)
+    seen[rows] = True
+    seen[nodes_d] = True
+    t_nodes = np.flatnonzero(seen[:n_tracks])
+    d_nodes = np.flatnonzero(seen[n_tracks:]) + n_tracks
+    t_in = np.bincount(label[t_nodes], minlength=n)
+    d_in = np.bincount(label[d_nodes], minlength=n)
+    nt, nd = t_in[comp], d_in[comp]
+    mt: list[np.ndarray] = []
+    md: list[np.ndarray] = []
+    # A cluster with one track (or one detection): its cheapest pair is optimal.
+    simple = np.flatnonzero((nt == 1) | (nd == 1))
+    if len(simple):
+        order = simple[np.lexsort((cost[simple], comp[simple]))]
         first = np.ones(len(order), dtype=bool)
         first[1:] = comp[order[1:]] != comp[order[:-1]]
-        mt, md = [rows[order[first]]], [cols[order[first]]]
-        # Larger clusters: one lapjv each.
-        h_idx = np.flatnonzero(~simple)
-        if len(h_idx):
-            h_idx = h_idx[np.argsort(comp[h_idx], kind="stable")]
-            bounds = np.flatnonzero(np.diff(comp[h_idx])) + 1
-            for part in np.split(h_idx, bounds):
-                r, c = _lapjv(rows[part], cols[part], cost[part], hyp.cost_limit)
-                mt.append(r)
-                md.append(c)
-        return _result(np.concatenate(mt), np.concatenate(md), n_tracks, n_dets)
+        mt.append(rows[order[first]])
+        md.append(cols[order[first]])
+    # Two tracks and two detections (the common crossing): enumerated, vectorised.
+    two = np.flatnonzero((nt == 2) & (nd == 2))
+    if len(two):
+        r, c = _two_by_two(rows[two], cols[two], cost[two] - limit, comp[two])
+        mt.append(r)
+        md.append(c)
+    # Larger clusters: one lapjv each.
+    big = np.flatnonzero((nt > 1) & (nd > 1) & ((nt > 2) | (nd > 2)))
+    if len(big):
+        big = big[np.argsort(comp[big], kind="stable")]
+        bounds = np.flatnonzero(np.diff(comp[big])) + 1
+        for part in np.split(big, bounds):
+            r, c = _lapjv(rows[part], cols[part], cost[part], limit)
+            mt.append(r)
+            md.append(c)
+    if not mt:
+        none = np.empty(0, np.intp)
+        return none, none.copy()
+    return np.concatenate(mt), np.concatenate(md)
+
+
+def _two_by_two(
+    rows: np.ndarray, cols: np.ndarray, gain: np.ndarray, comp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best matching in every 2x2 cluster; gain = cost - cost_limit (<= 0, lower is better).
+
+    Leaving a track and a detection unmatched costs cost_limit, so a matching's objective is
+    the sum of its gains: the minimum over the two full matchings and the single pairs.
+    """
+    order = np.argsort(comp, kind="stable")
+    rows, cols, gain, comp = rows[order], cols[order], gain[order], comp[order]
+    start = np.ones(len(comp), dtype=bool)
+    start[1:] = comp[1:] != comp[:-1]
+    k = np.cumsum(start) - 1  # cluster number of each pair
+    n = int(k[-1]) + 1
+    t0 = np.full(n, np.iinfo(np.intp).max)
+    np.minimum.at(t0, k, rows)
+    d0 = np.full(n, np.iinfo(np.intp).max)
+    np.minimum.at(d0, k, cols)
+    lt = (rows != t0[k]).astype(np.intp)
+    ld = (cols != d0[k]).astype(np.intp)
+    g = np.full((n, 2, 2), np.inf)
+    g[k, lt, ld] = gain
+    idx = np.full((n, 2, 2), -1, dtype=np.intp)
+    idx[k, lt, ld] = np.arange(len(k))
+    flat = g.reshape(n, 4)
+    single = np.argmin(flat, axis=1)
+    options = np.stack(
+        [flat[:, 0] + flat[:, 3], flat[:, 1] + flat[:, 2], flat[np.arange(n), single]]
+    )
+    best = np.argmin(options, axis=0)
+    iflat = idx.reshape(n, 4)
+    first = np.where(
+        best == 0, iflat[:, 0], np.where(best == 1, iflat[:, 1], iflat[np.arange(n), single])
+    )
+    second = np.where(best == 0, iflat[:, 3], np.where(best == 1, iflat[:, 2], -1))
+    pick = np.concatenate([first, second[second >= 0]])
+    return rows[pick], cols[pick]
+
+
+def _components(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label (the smallest node id) of nodes 0..n-1 given edges (u, v).
+
+    Vectorised hook-and-compress (Shiloach-Vishkin style): every round hooks the larger of
+    the two roots of each edge onto the smaller, then flattens the trees; it ends when both
+    ends of every edge share a root, after O(log n) rounds on typical graphs.
+    """
+    parent = np.arange(n)
+    while True:
+        pu, pv = parent[u], parent[v]
+        differ = pu != pv
+        if not differ.any():
+            return parent
+        hi = np.maximum(pu[differ], pv[differ])
+        lo = np.minimum(pu[differ], pv[differ])
+        np.minimum.at(parent, hi, lo)
+        while True:
+            grand = parent[parent]
+            if (grand == parent).all():
+                break
+            parent = grand
 
 
 def _lapjv(
@@ -100,8 +195,10 @@ def _lapjv(
 ) -> tuple[np.ndarray, np.ndarray]:
     """lapjv on the dense matrix of the given pairs; ungated entries cost more than limit."""
     if n_tracks is None or n_dets is None:
-        ur, r_loc = np.unique(rows, return_inverse=True)
-        uc, c_loc = np.unique(cols, return_inverse=True)
+        ur = np.array(sorted(set(rows.tolist())), dtype=np.intp)
+        uc = np.array(sorted(set(cols.tolist())), dtype=np.intp)
+        r_loc = np.searchsorted(ur, rows)
+        c_loc = np.searchsorted(uc, cols)
     else:
         ur, r_loc = np.arange(n_tracks), rows
         uc, c_loc = np.arange(n_dets), cols

@@ -142,8 +142,7 @@ def pairs_within(
     n, p = len(centres), len(points)
     if n * p <= _DENSE_PAIRS:
         return _dense_pairs(centres, radius, points)
-    r_typ = float(np.median(radius)) * 4.0
-    wide = radius > r_typ
+    wide = radius > 8.0 * float(radius.mean())
     if wide.any():
         w_rows = np.flatnonzero(wide)
         ok = np.flatnonzero(~wide)
@@ -161,53 +160,63 @@ def _dense_pairs(
     return rows.astype(np.intp), cols.astype(np.intp)
 
 
+_IDX_BITS = 21  # point index bits packed below the cell key (up to 2M points)
+
+
 def _grid_pairs(
     centres: np.ndarray, radius: np.ndarray, points: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     n, p = len(centres), len(points)
-    if n == 0:
+    if n == 0 or p >= 1 << _IDX_BITS:
+        return _dense_pairs(centres, radius, points)
+    cx, cy = centres[:, 0].copy(), centres[:, 1].copy()
+    px, py = points[:, 0].copy(), points[:, 1].copy()
+    rmax = float(radius.max())
+    x0 = min(float(cx.min()) - rmax, float(px.min()))
+    y0 = min(float(cy.min()) - rmax, float(py.min()))
+    span = max(float(cx.max()) + rmax - x0, float(cy.max()) + rmax - y0, float(px.max()) - x0,
+               float(py.max()) - y0)  # fmt: skip
+    # A cell at least 2r wide: a disc of radius r touches at most 2 x 2 cells. Packed keys
+    # must fit in 63 - _IDX_BITS bits, so a side has at most 2**20 cells.
+    inv = 1.0 / max(2.0 * rmax, span / 2.0**20, 1e-12)
+    width = np.int64(int(span * inv) + 2)
+    pkey = ((px - x0) * inv).astype(np.int64) * width + ((py - y0) * inv).astype(np.int64)
+    lx = ((cx - radius - x0) * inv).astype(np.int64)
+    hx = ((cx + radius - x0) * inv).astype(np.int64)
+    ly = ((cy - radius - y0) * inv).astype(np.int64)
+    hy = ((cy + radius - y0) * inv).astype(np.int64)
+    # Up to four query cells per centre: (lx or hx) x (ly or hy), without repeats.
+    sx, sy = np.flatnonzero(hx > lx), np.flatnonzero(hy > ly)
+    sxy = sx[hy[sx] > ly[sx]]
+    rows_q = np.concatenate([np.arange(n), sx, sy, sxy])
+    qkey = np.concatenate(
+        [lx * width + ly, hx[sx] * width + ly[sx], lx[sy] * width + hy[sy],
+         hx[sxy] * width + hy[sxy]]
+    )  # fmt: skip
+    # Sort the point keys (index packed in the low bits), then look every query cell up.
+    packed = np.sort((pkey << _IDX_BITS) | np.arange(p))
+    skey = packed >> _IDX_BITS
+    q_order = np.argsort(qkey)
+    sq = qkey[q_order]
+    lo_rank = np.searchsorted(skey, sq, side="left")
+    count = np.searchsorted(skey, sq, side="right") - lo_rank
+    hit = np.flatnonzero(count)
+    if len(hit) == 0:
         none = np.empty(0, np.intp)
         return none, none.copy()
-    c2, p2 = centres[:, :2], points[:, :2]
-    origin = np.minimum(c2.min(axis=0) - radius.max(), p2.min(axis=0))
-    span = float(np.maximum(c2.max(axis=0) + radius.max(), p2.max(axis=0)).max() - origin.min())
-    # A cell at least 2r wide: a disc of radius r touches at most 2 x 2 cells. Keys must
-    # fit in int64, so the grid has at most 2**30 cells per axis.
-    cell = max(2.0 * float(radius.max()), span / 2.0**30, 1e-12)
-    pc = ((p2 - origin) / cell).astype(np.int64)
-    lo = ((c2 - radius[:, None] - origin) / cell).astype(np.int64)
-    hi = ((c2 + radius[:, None] - origin) / cell).astype(np.int64)
-    width = int(max(pc[:, 1].max(), hi[:, 1].max())) + 2
-    pkey = pc[:, 0] * width + pc[:, 1]
-    # Up to four query cells per centre: (lo or hi in x) x (lo or hi in y), without repeats.
-    qrow = [np.arange(n)]
-    qkey = [lo[:, 0] * width + lo[:, 1]]
-    dx, dy = hi[:, 0] > lo[:, 0], hi[:, 1] > lo[:, 1]
-    for use, kx, ky in ((dx, hi[:, 0], lo[:, 1]), (dy, lo[:, 0], hi[:, 1])):
-        idx = np.flatnonzero(use)
-        qrow.append(idx)
-        qkey.append(kx[idx] * width + ky[idx])
-    both = np.flatnonzero(dx & dy)
-    qrow.append(both)
-    qkey.append(hi[both, 0] * width + hi[both, 1])
-    rows_q = np.concatenate(qrow)
-    # Sort points and queries together; within a key the points come first (stable sort).
-    keys = np.concatenate([pkey] + qkey)
-    order = np.argsort(keys, kind="stable")
-    is_pt = order < p
-    skeys = keys[order]
-    start = np.ones(len(keys), dtype=bool)
-    start[1:] = skeys[1:] != skeys[:-1]
-    pts_before = np.cumsum(is_pt) - is_pt  # points strictly before each sorted position
-    first = np.maximum.accumulate(np.where(start, np.arange(len(keys)), 0))
-    qpos = np.flatnonzero(~is_pt)
-    lo_rank = pts_before[first[qpos]]
-    count = pts_before[qpos] - lo_rank
-    total = int(count.sum())
-    rows = np.repeat(rows_q[order[qpos] - p], count)
-    offs = np.repeat(lo_rank - (np.cumsum(count) - count), count) + np.arange(total)
-    cols = order[is_pt][offs]
-    dist2 = ((centres[rows] - points[cols]) ** 2).sum(axis=1)
+    pts_sorted = packed & ((1 << _IDX_BITS) - 1)
+    q_rows = rows_q[q_order[hit]]
+    lo_hit, c_hit = lo_rank[hit], count[hit]
+    if int(c_hit.max()) == 1:
+        rows, cols = q_rows, pts_sorted[lo_hit]
+    else:
+        total = int(c_hit.sum())
+        rows = np.repeat(q_rows, c_hit)
+        offs = np.repeat(lo_hit - (np.cumsum(c_hit) - c_hit), c_hit) + np.arange(total)
+        cols = pts_sorted[offs]
+    dist2 = (cx[rows] - px[cols]) ** 2 + (cy[rows] - py[cols]) ** 2
+    for axis in range(2, centres.shape[1]):
+        dist2 += (centres[rows, axis] - points[cols, axis]) ** 2
     keep = dist2 <= radius[rows] ** 2
     return rows[keep].astype(np.intp), cols[keep].astype(np.intp)
 

@@ -16,9 +16,9 @@ from services.tracker.domain.config import TrackerConfig
 from services.tracker.domain.initiator import TENTATIVE
 from services.tracker.domain.model import positions
 from services.tracker.domain.parts import TrackerParts
-from services.tracker.domain.state import TrackTable
+from services.tracker.domain.state import HistoryStore, TrackTable
 from services.tracker.domain.types import DetectionBatch, StepResult, TrackStatus
-from services.tracker.domain.views import build_views, track_id
+from services.tracker.domain.views import TrackViews, track_id
 
 _STATE_VERSION = 1
 
@@ -46,7 +46,8 @@ class SensorTracker:
         self._next_id = next_id
         self._last_t: float | None = None
         d = 2 * config.meas_dims
-        self._tab = TrackTable.empty(d, config.history_length, config.speed_window)
+        self._tab = TrackTable.empty(d, config.speed_window)
+        self._history = HistoryStore(config.history_length)
 
     @property
     def last_t(self) -> float | None:
@@ -79,26 +80,34 @@ class SensorTracker:
         ti = np.concatenate([a1.tracks, rest[a2.tracks]])
         dj = np.concatenate([hi[a1.dets], lo[a2.dets]])
         tab.x[ti], tab.P[ti] = p.updater.update(tab.x[ti], tab.P[ti], z[dj], R[dj])
-        tab.record(batch.t, ti, scores[dj], labels[dj], speeds[dj], positions(kind, tab.x[ti]))
+        tab.record(batch.t, ti, scores[dj], labels[dj], speeds[dj])
+        self._history.write(tab.slot[ti], batch.t, positions(kind, tab.x[ti]))
         tab.status = p.initiator.confirm(tab.status, tab.bits)
         pos_std = p.model.pos_std(tab.x, tab.P)
         gone = p.deleter.deleted(batch.t, tab.status, tab.updated_t, tab.bits, tab.age, pos_std)
-        dead, tab = tab.take(gone), tab.take(~gone)
+        dead = tab.take(gone)
         born = p.initiator.births(hi[a1.unmatched_dets], scores)
-        x0, P0 = p.model.initial(z[born], R[born])
         nums = np.arange(self._next_id, self._next_id + len(born), dtype=np.int64)
-        new = TrackTable.new(
-            nums, x0, P0, batch.t, scores[born], labels[born], speeds[born],
-            positions(kind, x0), cfg.history_length, cfg.speed_window,
-        )  # fmt: skip
-        new.status = p.initiator.confirm(new.status, new.bits)
+        if len(dead):
+            self._history.release(dead.slot)
+            tab = tab.take(~gone)
+        if len(born):
+            x0, P0 = p.model.initial(z[born], R[born])
+            slots = self._history.alloc(len(born))
+            self._history.write(slots, batch.t, positions(kind, x0))
+            new = TrackTable.new(
+                nums, x0, P0, batch.t, scores[born], labels[born], speeds[born], slots,
+                cfg.speed_window,
+            )  # fmt: skip
+            new.status = p.initiator.confirm(new.status, new.bits)
+            tab = tab.extend(new)
         self._next_id += len(born)
-        self._tab = tab.extend(new)
+        self._tab = tab
         self._last_t = float(batch.t)
         return StepResult(
-            tracks=build_views(kind, self.sensor_id, self._tab, batch.frame_id),
+            tracks=TrackViews(kind, self.sensor_id, batch.frame_id, tab),
             new_ids=[track_id(self.sensor_id, k) for k in nums.tolist()],
-            deleted=build_views(kind, self.sensor_id, dead, batch.frame_id, TrackStatus.DELETED),
+            deleted=TrackViews(kind, self.sensor_id, batch.frame_id, dead, TrackStatus.DELETED),
         )
 
     def history(self, track_id: str) -> list[tuple[float, tuple[float, float, float]]]:
@@ -108,7 +117,7 @@ class SensorTracker:
         if not track_id.startswith(prefix) or not track_id[len(prefix) :].isdigit():
             return []
         rows = np.flatnonzero(self._tab.num == int(track_id[len(prefix) :]))
-        return self._tab.history(int(rows[0])) if len(rows) else []
+        return self._history.read(int(self._tab.slot[rows[0]])) if len(rows) else []
 
     def to_state(self) -> dict[str, Any]:
         """Full JSON-serialisable state (config, counters, last time, every track array)."""
@@ -119,6 +128,7 @@ class SensorTracker:
             "next_id": self._next_id,
             "last_t": self._last_t,
             "tracks": self._tab.to_dict(),
+            "history": self._history.to_dict(self._tab.slot),
         }
 
     @classmethod
@@ -130,7 +140,8 @@ class SensorTracker:
         tracker = cls(str(state["sensor_id"]), config, int(state["next_id"]))
         last_t = state["last_t"]
         tracker._last_t = None if last_t is None else float(last_t)
-        tracker._tab = TrackTable.from_dict(state["tracks"])
+        tracker._history, slots = HistoryStore.from_dict(state["history"], config.history_length)
+        tracker._tab = TrackTable.from_dict(state["tracks"], slots)
         return tracker
 
 
@@ -142,7 +153,7 @@ def _extras(batch: DetectionBatch, n: int) -> tuple[np.ndarray, np.ndarray, np.n
     if len(batch.labels) != n:
         raise ValueError(f"labels must have {n} entries, got {len(batch.labels)}")
     labels = np.empty(n, dtype=object)
-    labels[:] = [str(v) for v in batch.labels]
+    labels[:] = batch.labels
     if batch.speeds is None:
         return scores, labels, np.full(n, np.nan)
     speeds = np.asarray(batch.speeds, dtype=np.float64).reshape(-1)

@@ -9,6 +9,7 @@ re-exported here so callers can import every value type from one module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,11 +97,13 @@ class StepResult:
     """StepResult is what one scan produced.
 
     Attributes:
-        tracks: live tracks (tentative, confirmed, coasting), in id order.
+        tracks: live tracks (tentative, confirmed, coasting), in id order. A
+            Sequence[TrackView] (the tracker returns a views.TrackViews, which builds the
+            TrackView objects lazily on first iteration and also offers array columns).
         new_ids: ids of tracks born in this scan.
         deleted: tracks deleted in this scan, with status DELETED and their last estimate.
     """
 
-    tracks: list[TrackView]
+    tracks: Sequence[TrackView]
     new_ids: list[str]
-    deleted: list[TrackView]
+    deleted: Sequence[TrackView]
