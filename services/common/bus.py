@@ -124,6 +124,22 @@ class DurableConsumer:
         self._task: asyncio.Task[None] | None = None
         self.healthy = False
 
+    async def rewind_to_ack_floor(self) -> int:
+        """Re-create the durable consumer so that every message after its ack floor is
+        delivered again, in stream order, now: what a crashed process had received but not
+        acked would otherwise only come back after ack_wait, behind newer messages.
+        Returns the stream sequence delivery restarts from."""
+        try:
+            info = await self.js.consumer_info(self.stream, self.durable)
+        except NotFoundError:
+            return 1
+        start = int(info.ack_floor.stream_seq or 0) + 1 if info.ack_floor else 1
+        await self.js.delete_consumer(self.stream, self.durable)
+        if start > 1:
+            self.config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+            self.config.opt_start_seq = start
+        return start
+
     async def start(self) -> None:
         self._sub = await self.js.pull_subscribe(
             self.subject, durable=self.durable, stream=self.stream, config=self.config

@@ -65,6 +65,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
             await pipeline.tick()
 
     async def start() -> None:
+        await consumer.rewind_to_ack_floor()
         await consumer.start()
         ticker.append(asyncio.create_task(tick_forever()))
 

@@ -24,6 +24,7 @@ from aura.common.v1 import common_pb2 as c
 from aura.tracker.v1 import tracker_pb2 as tpb
 from services.common.hub import Hub
 from services.common.observability import extract_context
+from services.common.timeutil import ts_seconds
 from services.tracker.adapters import convert
 from services.tracker.domain.reorder import ReorderBuffer
 from services.tracker.domain.tracker import SensorTracker
@@ -47,6 +48,8 @@ class SensorState:
     tracker: SensorTracker
     buffer: ReorderBuffer
     skip: set[int] = field(default_factory=set)  # applied per the restored checkpoint
+    restored_seq: int = 0  # highest stream sequence the restored state had seen
+    max_seq: int = 0  # highest stream sequence applied
     pending: set[int] = field(default_factory=set)  # held in the reorder buffer
     applied: list[int] = field(default_factory=list)  # applied since the last checkpoint
     applied_set: set[int] = field(default_factory=set)
@@ -142,6 +145,8 @@ class TrackerPipeline:
                 tracker=SensorTracker.from_state(ck["tracker"]),
                 buffer=ReorderBuffer(self.lateness_s, self.max_hold_s),
                 skip=set(ck.get("applied", ())),
+                restored_seq=int(ck.get("max_seq", 0)),
+                max_seq=int(ck.get("max_seq", 0)),
             )
             self.sensors[sensor_id] = st
             for t in ck.get("live_tracks", ()):
@@ -193,7 +198,12 @@ class TrackerPipeline:
             await self._poison(msg, f"undecodable frame: {exc}")
             return
         st = self._sensor(frame)
-        if seq in st.skip:
+        if seq <= st.restored_seq and (
+            seq in st.skip
+            or (st.tracker.last_t is not None and ts_seconds(frame.timestamp) <= st.tracker.last_t)
+        ):
+            # Delivered again after a restart, but its effect is in the restored state
+            # (applied, or dropped as too late, before the checkpoint).
             st.skip.discard(seq)
             self.stats.skipped_redelivered += 1
             await msg.ack()
@@ -279,6 +289,7 @@ class TrackerPipeline:
         st.pending.discard(seq)
         st.applied.append(seq)
         st.applied_set.add(seq)
+        st.max_seq = max(st.max_seq, seq)
         st.to_ack.append(msg)
         st.dirty = True
         self.stats.frames += 1
@@ -334,6 +345,7 @@ class TrackerPipeline:
             "sensor_kind": st.sensor_kind,
             "tracker": st.tracker.to_state(),
             "applied": st.applied,
+            "max_seq": st.max_seq,
             "live_tracks": [
                 t.SerializeToString().hex() for t in self.store.sensor_tracks(st.sensor_id)
             ],
