@@ -9,6 +9,7 @@ from aura.common.v1 import common_pb2 as c
 from aura.tracker.v1 import tracker_pb2, tracker_pb2_grpc
 from services.common import bus
 from services.common.observability import setup_logging, setup_tracing
+from services.common.registry import Registry
 from services.common.server import ServiceApp, serve_forever
 from services.tracker.adapters.checkpoint import CheckpointStore
 from services.tracker.config import TrackerSettings
@@ -25,6 +26,8 @@ async def build(settings: TrackerSettings) -> ServiceApp:
     await bus.ensure_streams(js, [bus.DETECTIONS, bus.TRACKS, bus.DEAD_LETTER])
     checkpoints = CheckpointStore(js, settings.tracker_checkpoint_bucket)
     await checkpoints.setup()
+    registry = Registry()
+    await registry.start(js)
 
     def config_for(sensor_id: str, kind: MeasurementKind) -> TrackerConfig:
         dims = 2 if kind is MeasurementKind.BOX else settings.tracker_point_dims
@@ -46,6 +49,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
         deleted_keep=settings.tracker_deleted_keep,
         subscriber_buffer=settings.tracker_subscriber_buffer,
         checkpoint_interval_s=settings.tracker_checkpoint_interval_s,
+        geometry=registry.get,
     )
     pipeline.restore(await checkpoints.load_all())
     consumer = bus.DurableConsumer(
@@ -76,6 +80,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await pipeline.flush()  # checkpoint and ack what was applied
+        await registry.stop()
         await nc.drain()
 
     async def ready() -> bool:

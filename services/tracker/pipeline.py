@@ -24,6 +24,7 @@ from aura.common.v1 import common_pb2 as c
 from aura.tracker.v1 import tracker_pb2 as tpb
 from services.common.hub import Hub
 from services.common.observability import extract_context
+from services.common.registry import SensorGeometry
 from services.common.timeutil import ts_seconds
 from services.tracker.adapters import convert
 from services.tracker.domain.reorder import ReorderBuffer
@@ -63,6 +64,7 @@ class Stats:
     dropped_late: int = 0
     dead_lettered: int = 0
     skipped_redelivered: int = 0
+    disabled_sensor: int = 0
 
 
 class TrackStore:
@@ -115,6 +117,7 @@ class TrackerPipeline:
         max_hold_s: float = 0.05,
         deleted_keep: int = 2000,
         subscriber_buffer: int = 8192,
+        geometry: Callable[[str], SensorGeometry | None] = lambda sensor_id: None,
         checkpoint_interval_s: float = 1.0,
         max_unacked: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
@@ -125,6 +128,7 @@ class TrackerPipeline:
         self.dead_letter = dead_letter
         self.lateness_s, self.max_hold_s = lateness_s, max_hold_s
         self.clock = clock
+        self.geometry = geometry
         self.checkpoint_interval_s, self.max_unacked = checkpoint_interval_s, max_unacked
         self._last_checkpoint = clock()
         self.sensors: dict[str, SensorState] = {}
@@ -197,6 +201,11 @@ class TrackerPipeline:
         except Exception as exc:
             await self._poison(msg, f"undecodable frame: {exc}")
             return
+        geo = self.geometry(frame.sensor_id)
+        if geo is not None and not geo.enabled:
+            self.stats.disabled_sensor += 1
+            await msg.ack()  # the registry says to keep this sensor out of tracking
+            return
         st = self._sensor(frame)
         if seq <= st.restored_seq and (
             seq in st.skip
@@ -260,7 +269,18 @@ class TrackerPipeline:
         started = time.perf_counter()
         res = st.tracker.step(batch)
         new_ids = set(res.new_ids)
-        tracks = [convert.to_track(v, st.sensor_id, st.sensor_kind, st.kind) for v in res.tracks]
+        world, speeds = convert.world_of(res.tracks, st.kind, self.geometry(st.sensor_id))
+        tracks = [
+            convert.to_track(
+                v,
+                st.sensor_id,
+                st.sensor_kind,
+                st.kind,
+                world=None if world is None else world[i],
+                ground_speed=None if speeds is None else float(speeds[i]),
+            )
+            for i, v in enumerate(res.tracks)
+        ]
         deleted = [
             convert.to_track(v, st.sensor_id, st.sensor_kind, st.kind, c.TRACK_STATUS_DELETED)
             for v in res.deleted

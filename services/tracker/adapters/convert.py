@@ -7,6 +7,8 @@ import math
 import numpy as np
 
 from aura.common.v1 import common_pb2 as c
+from services.common.geometry import box_bottom_centre
+from services.common.registry import SensorGeometry
 from services.common.timeutil import ts_from_seconds, ts_seconds
 from services.tracker.domain.types import DetectionBatch, MeasurementKind, TrackView
 
@@ -63,11 +65,41 @@ def _cov(cov: np.ndarray) -> c.Covariance:
     return c.Covariance(dim=int(cov.shape[0]), values=cov.ravel().tolist())
 
 
+def world_of(
+    views: list[TrackView], kind: MeasurementKind, geo: SensorGeometry | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """World positions (n, 3) and ground speeds (n,) in m/s of a frame's tracks, when the
+    sensor's registry entry allows: a pose for point sensors, a homography for cameras
+    (the bottom centre of the box is where the object stands; its velocity is carried by
+    the homography's Jacobian there). (None, None) otherwise."""
+    if geo is None or not views:
+        return None, None
+    if kind is MeasurementKind.BOX:
+        if geo.homography is None:
+            return None, None
+        boxes = np.array([v.bbox for v in views], dtype=float)
+        feet = box_bottom_centre(boxes)
+        ground = geo.homography.to_ground(feet)
+        J = geo.homography.jacobian(feet)
+        vel = np.array([v.velocity[:2] for v in views], dtype=float)
+        speeds = np.linalg.norm(np.einsum("nij,nj->ni", J, vel), axis=1)
+        return np.c_[ground, np.zeros(len(views))], speeds
+    if geo.pose is None:
+        return None, None
+    return geo.pose.to_world(np.array([v.position for v in views], dtype=float)), None
+
+
 def to_track(
-    v: TrackView, sensor_id: str, sensor_kind: int, kind: MeasurementKind, status: int | None = None
+    v: TrackView,
+    sensor_id: str,
+    sensor_kind: int,
+    kind: MeasurementKind,
+    status: int | None = None,
+    world: np.ndarray | None = None,
+    ground_speed: float | None = None,
 ) -> c.Track:
-    """A TrackView as the proto Track. Speeds are in m/s only for point tracks (metres);
-    camera tracks get a ground speed once their sensor has a homography."""
+    """A TrackView as the proto Track. Speeds are in m/s for point tracks (metres) and for
+    camera tracks whose sensor has a homography (`ground_speed`)."""
     px, py, pz = v.position
     vx, vy, vz = v.velocity
     t = c.Track(
@@ -85,10 +117,15 @@ def to_track(
         hits=v.hits,
         frame_id=v.frame_id,
     )
+    if world is not None:
+        t.world_position.CopyFrom(c.Vector3(x=world[0], y=world[1], z=world[2]))
+    speed = ground_speed
     if kind is MeasurementKind.BOX and v.bbox is not None:
         bx, by, bw, bh = v.bbox
         t.bbox.CopyFrom(c.BoundingBox(x=bx, y=by, width=bw, height=bh))
     elif math.isfinite(v.speed_mps):
-        t.speed_mps = v.speed_mps
-        t.speed_kmh = v.speed_mps * 3.6
+        speed = v.speed_mps
+    if speed is not None and math.isfinite(speed):
+        t.speed_mps = speed
+        t.speed_kmh = speed * 3.6
     return t
