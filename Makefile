@@ -37,13 +37,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/buf lint
 	$(BIN)/buf format -d --exit-code
-	$(BIN)/ruff check services tests bench scripts
-	$(BIN)/ruff format --check services tests bench scripts
+	$(BIN)/ruff check services tests bench scripts deploy
+	$(BIN)/ruff format --check services tests bench scripts deploy
 
 fmt: $(STAMP)
 	$(BIN)/buf format -w
-	$(BIN)/ruff format services tests bench scripts
-	$(BIN)/ruff check --fix services tests bench scripts
+	$(BIN)/ruff format services tests bench scripts deploy
+	$(BIN)/ruff check --fix services tests bench scripts deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy services
