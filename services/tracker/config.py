@@ -12,7 +12,7 @@ class TrackerSettings(CommonSettings):
     #: gRPC port.
     tracker_port: int = 50052
     #: Event-time lateness in seconds within which out-of-order frames are reordered.
-    tracker_lateness_s: float = 0.0
+    tracker_lateness_s: float = 0.1
     #: Wall-clock seconds a frame may wait in the reorder buffer for later ones.
     tracker_max_hold_s: float = 0.05
     #: JetStream key-value bucket holding per-sensor checkpoints.

@@ -113,7 +113,7 @@ class TrackerPipeline:
         publish: Callable[[c.TrackFrame], Awaitable[None]],
         checkpoints: Checkpoints,
         dead_letter: Callable[[Msg, str], Awaitable[None]],
-        lateness_s: float = 0.0,
+        lateness_s: float = 0.1,
         max_hold_s: float = 0.05,
         deleted_keep: int = 2000,
         subscriber_buffer: int = 8192,
@@ -225,6 +225,13 @@ class TrackerPipeline:
             batch = convert.to_batch(frame, st.kind, st.tracker.config.dims)
         except ValueError as exc:
             await self._poison(msg, str(exc))
+            return
+        last_t = st.tracker.last_t
+        if last_t is not None and batch.t < last_t:
+            # Older than what the tracker has applied (also right after a restore, when
+            # the reorder buffer is new): never applied backwards.
+            await self._drop_late(st, frame, msg)
+            await self._apply(st, st.buffer.poll(now))
             return
         dropped_before = st.buffer.dropped
         released = st.buffer.push(batch.t, (seq, frame, batch, msg), now)
