@@ -304,15 +304,20 @@ class TrackerPipeline:
         self._send(out)
         for t in tracks:
             self.store.put(t)
-            kind = tpb.TRACK_EVENT_TYPE_NEW if t.id in new_ids else tpb.TRACK_EVENT_TYPE_UPDATED
-            self.hub.publish(tpb.StreamTracksResponse(type=kind, track=t, frame_id=frame.frame_id))
         for t in deleted:
             self.store.delete(t)
-            self.hub.publish(
-                tpb.StreamTracksResponse(
-                    type=tpb.TRACK_EVENT_TYPE_DELETED, track=t, frame_id=frame.frame_id
+        if self.hub.subscribers:  # events are built only when someone listens
+            for t in tracks:
+                kind = tpb.TRACK_EVENT_TYPE_NEW if t.id in new_ids else tpb.TRACK_EVENT_TYPE_UPDATED
+                self.hub.publish(
+                    tpb.StreamTracksResponse(type=kind, track=t, frame_id=frame.frame_id)
                 )
-            )
+            for t in deleted:
+                self.hub.publish(
+                    tpb.StreamTracksResponse(
+                        type=tpb.TRACK_EVENT_TYPE_DELETED, track=t, frame_id=frame.frame_id
+                    )
+                )
         st.pending.discard(seq)
         st.applied.append(seq)
         st.applied_set.add(seq)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from aura.common.v1 import common_pb2 as c
 from services.common.geometry import box_bottom_centre
 from services.common.registry import SensorGeometry
-from services.common.timeutil import ts_from_seconds, ts_seconds
+from services.common.timeutil import ts_seconds
 from services.tracker.domain.types import DetectionBatch, MeasurementKind, TrackView
 
 
@@ -61,8 +62,10 @@ def to_batch(frame: c.DetectionFrame, kind: MeasurementKind, dims: int) -> Detec
     )
 
 
-def _cov(cov: np.ndarray) -> c.Covariance:
-    return c.Covariance(dim=int(cov.shape[0]), values=cov.ravel().tolist())
+def _set_time(ts: Timestamp, t: float) -> None:
+    sec = math.floor(t)
+    ts.seconds = sec
+    ts.nanos = min(int(round((t - sec) * 1e9)), 999_999_999)
 
 
 def world_of(
@@ -100,23 +103,26 @@ def to_track(
 ) -> c.Track:
     """A TrackView as the proto Track. Speeds are in m/s for point tracks (metres) and for
     camera tracks whose sensor has a homography (`ground_speed`)."""
-    px, py, pz = v.position
-    vx, vy, vz = v.velocity
+    # Field-by-field assignment is about twice as fast as nested constructors (hot path).
     t = c.Track(
         id=v.id,
         sensor_id=sensor_id,
         sensor_kind=sensor_kind,  # type: ignore[arg-type]
         status=status if status is not None else v.status.value,  # type: ignore[arg-type]
-        position=c.Vector3(x=px, y=py, z=pz),
-        velocity=c.Velocity(vx=vx, vy=vy, vz=vz),
-        covariance=_cov(v.cov),
         class_label=v.label,
         confidence=v.confidence,
-        created_at=ts_from_seconds(v.created_t),
-        updated_at=ts_from_seconds(v.updated_t),
         hits=v.hits,
         frame_id=v.frame_id,
     )
+    p = t.position
+    p.x, p.y, p.z = v.position
+    vel = t.velocity
+    vel.vx, vel.vy, vel.vz = v.velocity
+    cov = t.covariance
+    cov.dim = int(v.cov.shape[0])
+    cov.values.extend(v.cov.ravel().tolist())
+    _set_time(t.created_at, v.created_t)
+    _set_time(t.updated_at, v.updated_t)
     if world is not None:
         t.world_position.CopyFrom(c.Vector3(x=world[0], y=world[1], z=world[2]))
     speed = ground_speed

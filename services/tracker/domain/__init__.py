@@ -1,6 +1,7 @@
 """Pure tracker domain: no grpc, nats, asyncpg or clock; numpy arrays for all tracks."""
 
 from services.tracker.domain.config import TrackerConfig
+from services.tracker.domain.parts import TrackerParts
 from services.tracker.domain.reorder import ReorderBuffer
 from services.tracker.domain.tracker import SensorTracker, StaleBatchError
 from services.tracker.domain.types import (
@@ -10,6 +11,7 @@ from services.tracker.domain.types import (
     TrackStatus,
     TrackView,
 )
+from services.tracker.domain.views import TrackViews
 
 __all__ = [
     "DetectionBatch",
@@ -21,4 +23,6 @@ __all__ = [
     "TrackStatus",
     "TrackView",
     "TrackerConfig",
+    "TrackerParts",
+    "TrackViews",
 ]

@@ -1,12 +1,17 @@
 """Optimal (global nearest neighbour) assignment with lap.lapjv, split into clusters.
 
-Gated pairs form a bipartite graph; its connected components (found with a vectorised
-union-find) are independent assignment problems, because the objective (sum of matched costs
-plus cost_limit/2 for every unmatched track or detection, as lapjv's extend_cost/cost_limit
-define it) separates over them. Pairs whose track and detection have no other candidate are
-matched directly; components with a single track or a single detection (the best pair wins)
-and components of two tracks and two detections (enumerated) are solved vectorised; lapjv
-runs only on the larger components, one call each.
+Gated pairs form a bipartite graph whose connected components are independent assignment
+problems, because the objective (sum of matched costs plus cost_limit/2 for every unmatched
+track or detection, as lapjv's extend_cost/cost_limit define it) separates over them:
+
+* a pair whose track and detection have no other candidate is matched directly;
+* if the remaining pairs span a small dense matrix (<= _ONE_LAPJV entries), one lapjv call
+  solves them all (entries between clusters are ungated, so nothing changes);
+* otherwise the components are found with a vectorised union-find; those with a single track
+  or detection (the best pair wins) and those of two tracks and two detections (enumerated)
+  are solved vectorised, and lapjv runs once per larger component.
+
+The work thus grows with the number of gated pairs, never with tracks x detections.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ import lap
 import numpy as np
 
 from services.tracker.domain.hypothesiser import Hypotheses
+
+# Clusters with more than one pair go to a single lapjv call when the dense matrix over all
+# of them has at most this many entries (lapjv then costs microseconds); above it they are
+# solved cluster by cluster, so the work stays far below quadratic.
+_ONE_LAPJV = 4096
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,15 @@ class ClusteredLapAssociator:
         mt, md = [rows[solo]], [cols[solo]]
         if not solo.all():
             rest = np.flatnonzero(~solo)
-            r, c = _clusters(rows[rest], cols[rest], cost[rest], hyp.cost_limit, n_tracks)
+            rr, rc, cr = rows[rest], cols[rest], cost[rest]
+            n_t = np.count_nonzero(np.bincount(rr, minlength=n_tracks))
+            n_d = np.count_nonzero(np.bincount(rc, minlength=n_dets))
+            if n_t * n_d <= _ONE_LAPJV:
+                # Few: one lapjv over their block-diagonal matrix (entries between clusters
+                # are ungated, so the solution is the same as cluster by cluster).
+                r, c = _lapjv(rr, rc, cr, hyp.cost_limit)
+            else:
+                r, c = _clusters(rr, rc, cr, hyp.cost_limit, n_tracks)
             mt.append(r)
             md.append(c)
         return _result(np.concatenate(mt), np.concatenate(md), n_tracks, n_dets)

@@ -16,6 +16,6 @@ class TrackStatus(enum.Enum):
     """TrackStatus is the lifecycle state; values match proto aura.common.v1.TrackStatus."""
 
     TENTATIVE = 1  # born, not yet confirmed (M of N)
-    CONFIRMED = 2  # confirmed and matched in the latest scan
-    COASTING = 3  # confirmed, unmatched in the latest scan, predicted forward
+    CONFIRMED = 2  # confirmed; matched in the latest scan or missed <= coast_grace_scans
+    COASTING = 3  # confirmed, missed more scans in a row, predicted forward
     DELETED = 4  # ended; its id is never reused

@@ -100,3 +100,30 @@ def _is_diagonal(S: np.ndarray) -> bool:
     m = S.shape[-1]
     flat = S.reshape(len(S), m * m)
     return not flat[:, np.arange(m * m) % (m + 1) != 0].any()
+
+
+def mahalanobis_sq(nu: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """νᵀ S⁻¹ ν for stacks ν (p, m) and symmetric positive-definite S (p, m, m).
+
+    Closed forms for m = 2 and 3 (no inverse is built); inv_sym beyond.
+    """
+    m = nu.shape[1]
+    if m == 2:
+        a, b, d = S[:, 0, 0], S[:, 0, 1], S[:, 1, 1]
+        x, y = nu[:, 0], nu[:, 1]
+        out2: np.ndarray = (d * x * x - 2.0 * b * x * y + a * y * y) / (a * d - b * b)
+        return out2
+    if m == 3:
+        a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
+        e, f, i = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
+        c00, c01, c02 = e * i - f * f, c * f - b * i, b * f - c * e
+        c11, c12, c22 = a * i - c * c, b * c - a * f, a * e - b * b
+        x, y, z = nu[:, 0], nu[:, 1], nu[:, 2]
+        quad = (
+            c00 * x * x + c11 * y * y + c22 * z * z
+            + 2.0 * (c01 * x * y + c02 * x * z + c12 * y * z)
+        )  # fmt: skip
+        out3: np.ndarray = quad / (a * c00 + b * c01 + c * c02)
+        return out3
+    out: np.ndarray = np.einsum("pm,pmk,pk->p", nu, inv_sym(S), nu)
+    return out

@@ -27,8 +27,11 @@ class TrackerParts:
         model: detections -> (z, R); states -> positions; noise scales.
         predictor: moves all tracks to the scan time.
         updater: corrects matched tracks.
-        hyp_high: gated costs for stage 1 (high-score detections, all tracks).
-        hyp_low: gated costs for stage 2 (low-score detections, unmatched confirmed tracks).
+        hypothesiser: gated costs of every (track, detection) pair, computed once per scan;
+            stage 1 uses its pairs with high-score detections.
+        low_cost_limit: stage 2 (low-score detections, confirmed tracks left unmatched)
+            keeps only pairs costing at most this, in the hypothesiser's cost units (for
+            boxes, 1 - iou_threshold_low: a stricter gate than stage 1's).
         associator: optimal assignment.
         initiator: births and M-of-N confirmation.
         deleter: deletion.
@@ -37,8 +40,8 @@ class TrackerParts:
     model: MeasurementModel
     predictor: Predictor
     updater: Updater
-    hyp_high: Hypothesiser
-    hyp_low: Hypothesiser
+    hypothesiser: Hypothesiser
+    low_cost_limit: float
     associator: Associator
     initiator: Initiator
     deleter: Deleter
@@ -46,25 +49,24 @@ class TrackerParts:
     @classmethod
     def from_config(cls, config: TrackerConfig) -> TrackerParts:
         """The standard parts for config."""
-        hyp_high: Hypothesiser
-        hyp_low: Hypothesiser
+        hyp: Hypothesiser
         if config.kind is MeasurementKind.BOX:
             predictor = ConstantVelocityPredictor(config.box_accel_noise, config.box_pos_noise)
-            hyp_high = IouHypothesiser(config.iou_threshold)
-            hyp_low = IouHypothesiser(config.iou_threshold_low)
+            hyp = IouHypothesiser(config.iou_threshold, config.box_max_centre_dist)
+            low_limit = 1.0 - max(config.iou_threshold_low, config.iou_threshold)
             max_std = config.box_max_pos_std
         else:
             predictor = ConstantVelocityPredictor(config.accel_noise)
-            hyp_high = MahalanobisHypothesiser.from_probability(config.gate_prob, config.dims)
-            hyp_low = hyp_high
+            maha = MahalanobisHypothesiser.from_probability(config.gate_prob, config.dims)
+            hyp, low_limit = maha, maha.gate
             max_std = config.max_pos_std
         return cls(
             model=make_model(config),
             predictor=predictor,
             updater=KalmanUpdater(),
-            hyp_high=hyp_high,
-            hyp_low=hyp_low,
+            hypothesiser=hyp,
+            low_cost_limit=low_limit,
             associator=ClusteredLapAssociator(),
-            initiator=MofNInitiator(config.confirm_m, config.confirm_n, config.new_track_score),
+            initiator=MofNInitiator(config.confirm_m, config.confirm_n, config.birth_score),
             deleter=CoastDeleter(config.max_coast_s, max_std, config.confirm_m, config.confirm_n),
         )

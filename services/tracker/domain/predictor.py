@@ -52,21 +52,34 @@ class ConstantVelocityPredictor:
         dtv = np.asarray(dt, dtype=np.float64)
         if np.any(dtv < 0):
             raise ValueError("dt must be >= 0 (predicting backwards is not allowed)")
-        d1 = dtv.reshape(-1, 1) if dtv.ndim else dtv  # broadcasts over (n, k)
-        d2 = dtv.reshape(-1, 1, 1) if dtv.ndim else dtv  # broadcasts over (n, ., .)
+        q, qp = self.accel_noise, self.pos_noise
+        s2 = scale * scale
+        if dtv.ndim == 0:
+            # One dt for all: vec(F P Fᵀ) = (F ⊗ F) vec(P), a single matrix product over the
+            # flattened covariances, and Q = s² (per axis) times a fixed basis.
+            h = float(dtv)
+            F = np.eye(d)
+            F[:k, k:] = h * np.eye(k)
+            basis = np.zeros((k, d * d))
+            a = np.arange(k)
+            basis[a, a * (d + 1)] = q * h**3 / 3.0 + qp * h
+            basis[a, a * d + a + k] = basis[a, (a + k) * d + a] = q * h * h / 2.0
+            basis[a, (a + k) * (d + 1)] = q * h
+            Pp = P.reshape(n, d * d) @ np.kron(F, F).T
+            Pp += s2 @ basis
+            return x @ F.T, Pp.reshape(n, d, d)
+        # Per-track dt: F P Fᵀ by blocks, rows first (F P), then columns ((F P) Fᵀ).
+        d1, d2 = dtv.reshape(-1, 1), dtv.reshape(-1, 1, 1)
         xp = x.copy()
         xp[:, :k] += d1 * x[:, k:]
-        # F P Fᵀ with F = [[I, dt I], [0, I]]: rows first (F P), then columns ((F P) Fᵀ).
-        Pp = P.copy()
-        Pp[:, :k, :] += d2 * P[:, k:, :]
-        Pp[:, :, :k] += d2 * Pp[:, :, k:]
-        s2 = scale * scale
-        q = self.accel_noise
-        flat = Pp.reshape(n, d * d)
+        Pb = P.copy()
+        Pb[:, :k, :] += d2 * P[:, k:, :]
+        Pb[:, :, :k] += d2 * Pb[:, :, k:]
+        flat = Pb.reshape(n, d * d)
         a = np.arange(k)
-        flat[:, a * (d + 1)] += s2 * (q * d1**3 / 3.0 + self.pos_noise * d1)
+        flat[:, a * (d + 1)] += s2 * (q * d1**3 / 3.0 + qp * d1)
         cross = s2 * (q * d1 * d1 / 2.0)
         flat[:, a * d + a + k] += cross
         flat[:, (a + k) * d + a] += cross
         flat[:, (a + k) * (d + 1)] += s2 * (q * d1)
-        return xp, Pp
+        return xp, Pb

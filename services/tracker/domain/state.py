@@ -120,10 +120,11 @@ class TrackTable:
         scores: np.ndarray,
         labels: np.ndarray,
         speeds: np.ndarray,
+        grace_scans: int = 0,
     ) -> None:
         """Book one scan in place: every track ages; tracks[i] was matched at time t to a
-        detection with scores[i], labels[i] and speeds[i] (NaN if none). Matched confirmed
-        tracks become CONFIRMED, unmatched ones COASTING."""
+        detection with scores[i], labels[i] and speeds[i] (NaN if none). Confirmed tracks
+        are CONFIRMED while they missed at most grace_scans scans in a row, else COASTING."""
         self.age += 1
         self.bits = (self.bits << 1) & _BITS_MASK
         self.bits[tracks] |= 1
@@ -133,11 +134,10 @@ class TrackTable:
         named = labels != ""
         self.label[tracks[named]] = labels[named]
         self.speeds[tracks, (self.hits[tracks] - 1) % self.speeds.shape[1]] = speeds
-        matched = np.zeros(len(self), dtype=bool)
-        matched[tracks] = True
         live = self.status != TENTATIVE
-        self.status[live & matched] = CONFIRMED
-        self.status[live & ~matched] = COASTING
+        fresh = miss_streak(self.bits) <= grace_scans
+        self.status[live & fresh] = CONFIRMED
+        self.status[live & ~fresh] = COASTING
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable arrays (slot omitted: the history is saved row-aligned)."""
@@ -148,6 +148,13 @@ class TrackTable:
         """Inverse of to_dict, with the given history slots."""
         values = {f.name: _decode(data[f.name]) for f in fields(cls) if f.name != "slot"}
         return cls(**values, slot=slot)
+
+
+def miss_streak(bits: np.ndarray) -> np.ndarray:
+    """Scans missed in a row up to the latest (trailing zero bits; 62 when all are zero)."""
+    lowest = bits & -bits
+    out: np.ndarray = np.where(bits == 0, 62, np.bitwise_count(lowest - 1))
+    return out
 
 
 class HistoryStore:

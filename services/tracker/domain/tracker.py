@@ -70,23 +70,30 @@ class SensorTracker:
         dt = 0.0 if self._last_t is None else batch.t - self._last_t
         tab = self._tab
         tab.x, tab.P = p.predictor.predict(tab.x, tab.P, dt, p.model.noise_scale(tab.x))
-        hi = np.flatnonzero(scores >= cfg.high_score)
-        lo = np.flatnonzero((scores >= cfg.low_score) & (scores < cfg.high_score))
-        h1 = p.hyp_high.hypothesise(tab.x, tab.P, z[hi], R[hi])
-        a1 = p.associator.associate(h1, len(tab), len(hi))
+        # Gated pairs with every usable detection, once; stage 1 takes the high-score ones.
+        use = np.flatnonzero(scores >= cfg.low_score)
+        h = p.hypothesiser.hypothesise(tab.x, tab.P, z[use], R[use])
+        high = scores[use] >= cfg.high_score
+        hi_ids, lo_ids = use[high], use[~high]
+        all_tracks = np.arange(len(tab))
+        h1 = h.select(all_tracks, _index_of(np.flatnonzero(high), len(use)))
+        a1 = p.associator.associate(h1, len(tab), len(hi_ids))
+        # Stage 2 (ByteTrack): low-score detections, confirmed tracks left unmatched.
         rest = a1.unmatched_tracks[tab.status[a1.unmatched_tracks] != TENTATIVE]
-        h2 = p.hyp_low.hypothesise(tab.x[rest], tab.P[rest], z[lo], R[lo])
-        a2 = p.associator.associate(h2, len(rest), len(lo))
+        h2 = h.select(
+            _index_of(rest, len(tab)), _index_of(np.flatnonzero(~high), len(use)), p.low_cost_limit
+        )
+        a2 = p.associator.associate(h2, len(rest), len(lo_ids))
         ti = np.concatenate([a1.tracks, rest[a2.tracks]])
-        dj = np.concatenate([hi[a1.dets], lo[a2.dets]])
+        dj = np.concatenate([hi_ids[a1.dets], lo_ids[a2.dets]])
         tab.x[ti], tab.P[ti] = p.updater.update(tab.x[ti], tab.P[ti], z[dj], R[dj])
-        tab.record(batch.t, ti, scores[dj], labels[dj], speeds[dj])
+        tab.record(batch.t, ti, scores[dj], labels[dj], speeds[dj], cfg.coast_grace_scans)
         self._history.write(tab.slot[ti], batch.t, positions(kind, tab.x[ti]))
         tab.status = p.initiator.confirm(tab.status, tab.bits)
         pos_std = p.model.pos_std(tab.x, tab.P)
         gone = p.deleter.deleted(batch.t, tab.status, tab.updated_t, tab.bits, tab.age, pos_std)
         dead = tab.take(gone)
-        born = p.initiator.births(hi[a1.unmatched_dets], scores)
+        born = p.initiator.births(hi_ids[a1.unmatched_dets], scores)
         nums = np.arange(self._next_id, self._next_id + len(born), dtype=np.int64)
         if len(dead):
             self._history.release(dead.slot)
@@ -160,3 +167,10 @@ def _extras(batch: DetectionBatch, n: int) -> tuple[np.ndarray, np.ndarray, np.n
     if speeds.shape != (n,):
         raise ValueError(f"speeds must have {n} entries, got shape {speeds.shape}")
     return scores, labels, speeds
+
+
+def _index_of(members: np.ndarray, n: int) -> np.ndarray:
+    """Map 0..n-1 to the position in members (-1 if absent)."""
+    out = np.full(n, -1, dtype=np.intp)
+    out[members] = np.arange(len(members))
+    return out
