@@ -1,37 +1,39 @@
-"""Composition root of the admin service.
-
-The contract of AdminService is complete; its behaviour is delivered by the admin issue
-(registry, zones, thresholds, keys, audit, sessions). Until then every RPC answers
-UNIMPLEMENTED naming that area, while health, reflection, Envoy routing and the JetStream
-streams it owns are real.
-"""
+"""Composition root of the admin service: settings → PostgreSQL (migrations) → NATS →
+servicer parts → server."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from aura.admin.v1 import admin_pb2, admin_pb2_grpc
+from aura.admin.v1 import admin_pb2_grpc
 from services.admin.config import AdminSettings
+from services.admin.deps import AdminDeps
+from services.admin.servicer import DESCRIPTOR, AdminServicer
 from services.common import bus
-from services.common.contract import pending_servicer
 from services.common.db import Database
+from services.common.migrations import migrate
 from services.common.observability import setup_logging, setup_tracing
 from services.common.server import ServiceApp, serve_forever
 
-DESCRIPTOR = admin_pb2.DESCRIPTOR.services_by_name["AdminService"]
-AREA = "the admin issue (registry, zones, thresholds, keys, audit, sessions)"
+SQL = Path(__file__).parent / "sql"
 
 
 async def build(settings: AdminSettings) -> ServiceApp:
-    nc = await bus.connect(settings.nats_url, "admin")
-    await bus.ensure_streams(nc.jetstream(), [bus.EVENTS])
     db = Database(settings.database_url)
-    servicer = pending_servicer(admin_pb2_grpc.AdminServiceServicer, DESCRIPTOR, AREA)()
+    pool = await db.connect()
+    async with pool.acquire() as conn:
+        await migrate(conn, "admin", SQL)
+    nc = await bus.connect(settings.nats_url, "admin")
+    js = nc.jetstream()
+    await bus.ensure_streams(js, [bus.EVENTS])
+    servicer = AdminServicer(AdminDeps(settings, db, nc, js))
 
     async def ready() -> bool:
         return nc.is_connected and await db.ready()
 
     async def stop() -> None:
+        await servicer.stop()
         await nc.drain()
         await db.close()
 
@@ -40,6 +42,7 @@ async def build(settings: AdminSettings) -> ServiceApp:
         service_names=[DESCRIPTOR.full_name],
         register=lambda s: admin_pb2_grpc.add_AdminServiceServicer_to_server(servicer, s),
         ready=ready,
+        start=servicer.start,
         stop=stop,
     )
 

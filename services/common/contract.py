@@ -31,7 +31,7 @@ def pending_servicer(
     """An instance of `base` whose methods not defined on `done` answer UNIMPLEMENTED."""
     attrs: dict[str, Any] = {}
     for m in service.methods:
-        if done is not None and m.name in vars(done):
+        if done is not None and hasattr(done, m.name):
             continue
         attrs[m.name] = _method(
             f"{service.full_name}/{m.name}", area, m.client_streaming, m.server_streaming
