@@ -80,6 +80,23 @@ async def tail(target: str, sensors: list[str], min_conf: float, key: str | None
             print(json.dumps(obj), flush=True)
 
 
+async def migrate_only(service: str, dsn: str | None) -> list[int]:
+    """Apply a service's SQL migrations and exit (services also apply them at start)."""
+    import asyncpg
+
+    from services.common.config import CommonSettings
+    from services.common.migrations import migrate
+
+    folder = Path(__file__).resolve().parents[1] / service / "sql"
+    if not folder.is_dir():
+        raise SystemExit(f"aura: {service} has no SQL migrations")
+    conn = await asyncpg.connect(dsn or CommonSettings.from_env().database_url)
+    try:
+        return await migrate(conn, service, folder)
+    finally:
+        await conn.close()
+
+
 def serve(service: str) -> None:
     module = importlib.import_module(f"services.{service}.main")
     asyncio.run(module.main())
@@ -94,6 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--no-envoy", action="store_true", help="do not start Envoy")
     s = sub.add_parser("serve", help="run one service in the foreground")
     s.add_argument("service", choices=SERVICES)
+    m = sub.add_parser("migrate", help="apply a service's SQL migrations to PostgreSQL")
+    m.add_argument("service", choices=("admin", "analytics"))
+    m.add_argument("--database-url", default=None, help="default: AURA_DATABASE_URL")
     p = sub.add_parser("pump", help="publish a source (demo:// or jsonl://) to ingest")
     p.add_argument("dsn")
     p.add_argument("--target", default="127.0.0.1:50051")
@@ -118,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(run_up(Path(ns.state), ns.source, envoy=not ns.no_envoy))
         elif ns.cmd == "serve":
             serve(ns.service)
+        elif ns.cmd == "migrate":
+            done = asyncio.run(migrate_only(ns.service, ns.database_url))
+            print(f"applied {len(done)} migration(s): {done}" if done else "up to date")
         elif ns.cmd == "pump":
             asyncio.run(pump(ns.dsn, ns.target, ns.key, ns.count))
         elif ns.cmd == "send":
