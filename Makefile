@@ -53,8 +53,9 @@ check: lint typecheck check-gen test
 bench: $(STAMP)
 	$(BIN)/python -m bench.e2e
 
+# The tracker against ByteTrack, norfair, motpy and Stone Soup (QUICK=1 for a smoke run).
 bench-tracker: $(STAMP)
-	$(BIN)/python -m bench.tracker
+	$(BIN)/python -m bench.tracker $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf .state

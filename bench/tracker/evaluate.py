@@ -19,6 +19,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from .files import TrackerOutput
 from .scenarios import BOX, Scenario
@@ -69,26 +70,75 @@ def d2_dist(gt: np.ndarray, hyp: np.ndarray, max_d2: float = POINT_MAX_D2) -> np
     return d
 
 
-def _update(acc: mm.MOTAccumulator, frame: int, oids: np.ndarray, hids: np.ndarray, d: np.ndarray) -> None:
-    n, m = d.shape
+def _pairs(box: bool, zg: np.ndarray, zh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gated (truth, track, distance) triples, found with k-d trees (same values as the dense
+    matrices of ``iou_dist`` / ``d2_dist``)."""
+    if len(zg) == 0 or len(zh) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    if box:
+        cg = zg[:, :2] + zg[:, 2:] / 2
+        ch = zh[:, :2] + zh[:, 2:] / 2
+        # IoU >= 0.5 needs the centres closer than the larger box's longer side.
+        r = float(max(np.max(zg[:, 2:]), np.max(zh[:, 2:])))
+    else:
+        cg, ch, r = zg, zh, float(np.sqrt(POINT_MAX_D2))
+    sdm = cKDTree(cg).sparse_distance_matrix(cKDTree(ch), r, output_type="ndarray")
+    i = sdm["i"].astype(np.int64)
+    j = sdm["j"].astype(np.int64)
+    if box:
+        d = _pair_iou_dist(zg[i], zh[j])
+    else:
+        d = sdm["v"] ** 2
+    ok = np.isfinite(d)
+    return i[ok], j[ok], d[ok]
+
+
+def _pair_iou_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 - IoU of row-aligned box pairs; NaN beyond BOX_MAX_IOU_DIST."""
+    iw = np.clip(
+        np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None
+    )
+    ih = np.clip(
+        np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None
+    )
+    inter = iw * ih
+    union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
+    d = 1.0 - inter / np.maximum(union, 1e-12)
+    d[d > BOX_MAX_IOU_DIST] = np.nan
+    return d
+
+
+def _update(
+    acc: mm.MOTAccumulator, frame: int, box: bool, oids: np.ndarray, zg: np.ndarray,
+    hids: np.ndarray, zh: np.ndarray,
+) -> None:  # fmt: skip
+    n, m = len(oids), len(hids)
     if n + m <= GROUP_ABOVE:
-        acc.update(oids, hids, d, frameid=frame * FRAME_STRIDE)
+        d = (iou_dist if box else d2_dist)(zg, zh)
+        acc.update(oids, hids, d.reshape(n, m), frameid=frame * FRAME_STRIDE)
         return
-    rows, cols = np.nonzero(np.isfinite(d))
-    graph = coo_matrix((np.ones(len(rows)), (rows, cols + n)), shape=(n + m, n + m))
+    i, j, dv = _pairs(box, zg, zh)
+    graph = coo_matrix((np.ones(len(i)), (i, j + n)), shape=(n + m, n + m))
     _, label = connected_components(graph, directed=False)
-    # Pack whole components into groups of about GROUP_ABOVE objects and tracks.
+    # Pack whole components into groups of about GROUP_ABOVE objects and tracks: motmetrics
+    # then sees the same candidate pairs, so it makes the same matches and switches.
     sizes = np.bincount(label)
-    group_of_comp = np.cumsum(sizes) // GROUP_ABOVE
-    group = group_of_comp[label]
+    group = (np.cumsum(sizes) // GROUP_ABOVE)[label]
+    local = np.zeros(n + m, np.int64)
     for g in np.unique(group):
-        gi = np.flatnonzero(group[:n] == g)
-        gj = np.flatnonzero(group[n:] == g)
-        acc.update(oids[gi], hids[gj], d[np.ix_(gi, gj)], frameid=frame * FRAME_STRIDE + int(g))
+        members = np.flatnonzero(group == g)
+        gi = members[members < n]
+        gj = members[members >= n] - n
+        local[gi] = np.arange(len(gi))
+        local[gj + n] = np.arange(len(gj))
+        d = np.full((len(gi), len(gj)), np.nan)
+        sel = group[i] == g
+        d[local[i[sel]], local[j[sel] + n]] = dv[sel]
+        acc.update(oids[gi], hids[gj], d, frameid=frame * FRAME_STRIDE + int(g))
 
 
 def _drop_ignored(zh: np.ndarray, zg: np.ndarray, zi: np.ndarray) -> np.ndarray:
-    """Mask of tracks to keep: those not matched (jointly with the scored truth) to an ignore box."""
+    """Tracks to keep: those not matched (jointly with the scored truth) to an ignore box."""
     if len(zi) == 0 or len(zh) == 0:
         return np.ones(len(zh), bool)
     allg = np.concatenate([zg, zi])
@@ -105,7 +155,6 @@ def score(sc: Scenario, out: TrackerOutput, n_scans: int | None = None) -> Score
     """Score a tracker's output on the first ``n_scans`` scans (all it ran, by default)."""
     n_scans = out.n_scans if n_scans is None else min(n_scans, out.n_scans)
     box = sc.kind == BOX
-    dist = iou_dist if box else d2_dist
     acc = mm.MOTAccumulator(auto_id=False)
     gb = np.searchsorted(sc.gt_scan, np.arange(n_scans + 1))
     hb = np.searchsorted(out.scan, np.arange(n_scans + 1))
@@ -120,7 +169,7 @@ def score(sc: Scenario, out: TrackerOutput, n_scans: int | None = None) -> Score
         if ib[k + 1] > ib[k]:
             keep = _drop_ignored(zh, zg, sc.ign_z[ib[k] : ib[k + 1]])
             hids, zh = hids[keep], zh[keep]
-        _update(acc, k, oids, hids, dist(zg, zh))
+        _update(acc, k, box, oids, zg, hids, zh)
     mh = mm.metrics.create()
     names = [
         "mota",

@@ -16,6 +16,8 @@ def write_scenario(sc: Scenario, path: Path) -> None:
     """What a tracker may see: scan times, detections (box or point), scores and labels."""
     meta = dict(sc.meta)
     meta.update(name=sc.name, kind=sc.kind, labels=list(sc.labels), n_scans=sc.n_scans)
+    if sc.kind == "box" and len(sc.det_z):
+        meta["det_wh_p90"] = [float(v) for v in np.percentile(sc.det_z[:, 2:], 90, axis=0)]
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
         path,
@@ -34,6 +36,7 @@ class TrackerOutput:
     id: np.ndarray  # (k,) integer track id (the runner maps the tracker's ids to integers)
     z: np.ndarray  # (k, 4|2) box (left, top, width, height) or point (x, y)
     step_s: np.ndarray  # (scans run,) seconds spent in the per-scan update call
+    step_cpu_s: np.ndarray  # (scans run,) CPU seconds of the runner process in those calls
     n_det: np.ndarray  # (scans run,) detections given in each scan
     info: dict[str, Any]
 
@@ -49,6 +52,7 @@ def read_output(path: Path) -> TrackerOutput:
             id=f["out_id"],
             z=f["out_z"],
             step_s=f["step_s"],
+            step_cpu_s=f["step_cpu_s"] if "step_cpu_s" in f else f["step_s"],
             n_det=f["n_det"],
             info=json.loads(str(f["info"])),
         )

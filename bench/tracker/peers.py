@@ -113,7 +113,9 @@ def _check(t: Tracker) -> tuple[bool, str]:
     return True, p.stdout.strip()
 
 
-def setup_venvs(trackers: list[Tracker], log: Callable[[str], None], log_dir: Path) -> dict[str, Setup]:
+def setup_venvs(
+    trackers: list[Tracker], log: Callable[[str], None], log_dir: Path
+) -> dict[str, Setup]:
     """Create the peers' venvs that are missing, in parallel; return what happened per tracker."""
     out: dict[str, Setup] = {}
     todo: dict[str, tuple[subprocess.Popen[str], float, Path]] = {}

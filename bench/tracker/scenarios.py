@@ -156,7 +156,9 @@ class _Targets:
         return _Targets(**{k: v[keep] for k, v in vars(self).items()})
 
     def extend(self, other: _Targets) -> _Targets:
-        return _Targets(**{k: np.concatenate([v, getattr(other, k)]) for k, v in vars(self).items()})
+        return _Targets(
+            **{k: np.concatenate([v, getattr(other, k)]) for k, v in vars(self).items()}
+        )
 
 
 class _World:
@@ -174,9 +176,7 @@ class _World:
     # -- spawning ---------------------------------------------------------------------------
     def _new(self, m: int, cls: np.ndarray) -> _Targets:
         rng = self.rng
-        speed_m = np.maximum(
-            rng.normal(SPEED_MEAN[cls], SPEED_STD[cls]), np.array([0.5, 2.0])[cls]
-        )
+        speed_m = np.maximum(rng.normal(SPEED_MEAN[cls], SPEED_STD[cls]), np.array([0.5, 2.0])[cls])
         if self.kind == BOX:
             person_h = rng.uniform(*PERSON_HEIGHT_PX, m)
             car_w = rng.uniform(*CAR_WIDTH_PX, m)
@@ -225,11 +225,21 @@ class _World:
             else:  # enter through a random edge, heading inwards
                 edge = rng.integers(4)
                 s = rng.random()
-                p = [(s * self.w, 0.0), (s * self.w, self.h), (0.0, s * self.h), (self.w, s * self.h)]
+                p = [
+                    (s * self.w, 0.0),
+                    (s * self.w, self.h),
+                    (0.0, s * self.h),
+                    (self.w, s * self.h),
+                ]
                 inward = [(0, 1), (0, -1), (1, 0), (-1, 0)][edge]
                 a = rng.uniform(-1.0, 1.0)  # up to about 57 degrees off the normal
                 d = np.array(inward, float)
-                d = np.array([d[0] * math.cos(a) - d[1] * math.sin(a), d[0] * math.sin(a) + d[1] * math.cos(a)])
+                d = np.array(
+                    [
+                        d[0] * math.cos(a) - d[1] * math.sin(a),
+                        d[0] * math.sin(a) + d[1] * math.cos(a),
+                    ]
+                )
                 tg.pos[:] = p[edge]
                 tg.vel[:] = d * tg.speed[:, None]
             parts.append(tg)

@@ -118,6 +118,7 @@ def main(build: Callable[[dict[str, Any]], Runner], argv: Iterable[str] | None =
         scans = scans[: args.max_scans]
     runner = build(meta)
     step_s = np.zeros(len(scans))
+    step_cpu_s = np.zeros(len(scans))  # CPU time of this process in the same calls
     n_det = np.zeros(len(scans), np.int64)
     out_scan: list[np.ndarray] = []
     out_id: list[np.ndarray] = []
@@ -125,11 +126,14 @@ def main(build: Callable[[dict[str, Any]], Runner], argv: Iterable[str] | None =
     id_map: dict[Hashable, int] = {}
     dim = 4 if meta["kind"] == "box" else 2
     clock = time.perf_counter
+    cpu = time.process_time
     for scan in scans:
         prepared = runner.prepare(scan)
+        c0 = cpu()
         t0 = clock()
         result = runner.step(prepared)
         step_s[scan.index] = clock() - t0
+        step_cpu_s[scan.index] = cpu() - c0
         n_det[scan.index] = len(scan.z)
         out = runner.extract(result)
         ids = np.array([id_map.setdefault(i, len(id_map) + 1) for i in out.ids], np.int64)
@@ -146,6 +150,7 @@ def main(build: Callable[[dict[str, Any]], Runner], argv: Iterable[str] | None =
         out_id=np.concatenate(out_id) if out_id else np.zeros(0, np.int64),
         out_z=np.concatenate(out_z) if out_z else np.zeros((0, dim)),
         step_s=step_s,
+        step_cpu_s=step_cpu_s,
         n_det=n_det,
         info=np.array(json.dumps(info)),
     )

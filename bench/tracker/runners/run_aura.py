@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import _common as c  # sets BLAS threads before numpy is imported
-
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
@@ -33,10 +32,10 @@ def build(meta: dict[str, Any]) -> c.Runner:
     box = meta["kind"] == "box"
     if box:
         cfg = TrackerConfig(kind=MeasurementKind.BOX, dims=2)
-        note = "TrackerConfig(kind=BOX), other fields default"
+        note = "kind=BOX"
     else:
         cfg = TrackerConfig(kind=MeasurementKind.POINT, dims=2, meas_std=float(meta["meas_std"]))
-        note = f"TrackerConfig(kind=POINT, dims=2, meas_std={meta['meas_std']:g}), other fields default"
+        note = f"kind=POINT, dims=2, meas_std={meta['meas_std']:g}"
     trk = SensorTracker("bench", cfg)
     labels = list(meta["labels"])
     confirmed = TrackStatus.CONFIRMED
@@ -64,7 +63,8 @@ def build(meta: dict[str, Any]) -> c.Runner:
         extract=extract,
         info={
             "library": "AURA services.tracker.domain",
-            "config": note,
+            "config": "TrackerConfig defaults; for points meas_std = the sensor's noise",
+            "params": note,
             "output": "tracks with status CONFIRMED after step()",
         },
     )

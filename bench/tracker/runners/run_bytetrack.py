@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import _common as c  # sets BLAS threads before numpy is imported
-
 import numpy as np  # noqa: E402
 import supervision as sv  # noqa: E402
 
@@ -31,7 +30,8 @@ def build(meta: dict[str, Any]) -> c.Runner:
         extract=extract,
         info={
             "library": f"supervision {sv.__version__}",
-            "config": f"sv.ByteTrack(frame_rate={float(meta['fps']):g}), other arguments default",
+            "config": "sv.ByteTrack(frame_rate=the scan rate), other arguments default",
+            "params": f"frame_rate={float(meta['fps']):g}",
             "output": "detections returned by update_with_detections (its activated tracks)",
         },
     )

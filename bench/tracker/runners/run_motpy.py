@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import _common as c  # sets BLAS threads before numpy is imported
-
 import numpy as np  # noqa: E402
 from motpy import Detection, MultiObjectTracker  # noqa: E402
 
@@ -25,7 +24,7 @@ def build(meta: dict[str, Any]) -> c.Runner:
 
     def prepare(scan: c.Scan) -> list[Detection]:
         xyxy = c.ltwh_to_xyxy(scan.z)
-        return [Detection(box=b, score=float(s)) for b, s in zip(xyxy, scan.score)]
+        return [Detection(box=b, score=float(s)) for b, s in zip(xyxy, scan.score, strict=True)]
 
     def extract(tracks: list[Any]) -> c.Output:
         z = np.array([t.box for t in tracks], float).reshape(-1, 4)
@@ -37,7 +36,8 @@ def build(meta: dict[str, Any]) -> c.Runner:
         extract=extract,
         info={
             "library": f"motpy {MOTPY_VERSION}",
-            "config": f"MultiObjectTracker(dt={dt:g}), other arguments default",
+            "config": "MultiObjectTracker(dt=the scan interval), other arguments default",
+            "params": f"dt={dt:g}",
             "output": "active tracks returned by step()",
         },
     )

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import _common as c  # sets BLAS threads before numpy is imported
-
-import numpy as np  # noqa: E402
 import norfair  # noqa: E402
+import numpy as np  # noqa: E402
 from norfair import Detection, Tracker  # noqa: E402
 from norfair.filter import FilterPyKalmanFilterFactory  # noqa: E402
 
@@ -43,11 +42,11 @@ def build(meta: dict[str, Any]) -> c.Runner:
             pts = c.ltwh_to_xyxy(scan.z).reshape(-1, 2, 2)
             return [
                 Detection(points=p, scores=np.array([s, s]), label=int(lab))
-                for p, s, lab in zip(pts, scan.score, scan.label)
+                for p, s, lab in zip(pts, scan.score, scan.label, strict=True)
             ]
         return [
             Detection(points=p.reshape(1, 2), scores=np.array([s]), label=int(lab))
-            for p, s, lab in zip(scan.z, scan.score, scan.label)
+            for p, s, lab in zip(scan.z, scan.score, scan.label, strict=True)
         ]
 
     def step(dets: list[Detection]) -> list[Any]:
@@ -67,8 +66,10 @@ def build(meta: dict[str, Any]) -> c.Runner:
         extract=extract,
         info={
             "library": f"norfair {norfair.__version__}",
-            "config": f"Tracker('{distance}', distance_threshold={threshold}, {cfg}, "
-            "filter_factory=FilterPyKalmanFilterFactory())",
+            "config": f"Tracker('iou', distance_threshold=0.9) for boxes, Tracker('euclidean', "
+            f"distance_threshold={POINT_DISTANCE_M:g} m) for points; {cfg}, "
+            "filter_factory=FilterPyKalmanFilterFactory() (norfair's MOTChallenge demo)",
+            "params": f"distance_function={distance!r}, distance_threshold={threshold:g}",
             "output": "objects returned by update() (initialized, hit counter > 0)",
         },
     )
