@@ -1,0 +1,498 @@
+"""FusionEngine: per-sensor tracks in, fused tracks with global ids, zone events and threat
+changes out. It composes the parts of this package:
+
+    to_world (pose / homography) -> TrackBuffer (reorder, latest state <= T, predict to T)
+    -> TrackToTrackAssociator (per sensor, sticky bindings, lapjv) -> births with new global
+    ids -> FastCovarianceIntersection -> coast / delete -> ZoneEngine -> ThreatBook.
+
+Each update fuses at T = now - lateness_s (never earlier than the previous T), so a sensor
+state that arrives up to lateness_s late is still fused at the time it belongs to; every
+sensor contributes its latest state at or before T, predicted to T, whatever its rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from services.fusion.domain.associate import TrackToTrackAssociator
+from services.fusion.domain.fuse import FastCovarianceIntersection
+from services.fusion.domain.identity import Bindings, IdAllocator, global_id
+from services.fusion.domain.merge import DuplicateMerger
+from services.fusion.domain.predict import CvPredictor, TrackBuffer
+from services.fusion.domain.threats import Threat, ThreatBook, ThreatRules, assess
+from services.fusion.domain.to_world import Geometry, NoGeometryError, to_world
+from services.fusion.domain.types import MeasurementKind, SensorTrack, TrackStatus, WorldTrack
+from services.fusion.domain.zones import Zone, ZoneEngine, ZoneEvent
+
+_STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """FusionConfig holds the fusion parameters; invalid values raise ValueError.
+
+    Attributes:
+        lateness_s: fusion runs at T = now - lateness_s; states up to this late are fused.
+        accel_noise: CV process noise (white acceleration), m²/s³, for predicting sensor
+            states and fused tracks to T.
+        gate_prob: chi-square probability of the association gate (4 dof).
+        sticky_gate_prob: a sensor track stays bound to its fused track while their
+            distance is within this chi-square probability (4 dof); beyond, it is assigned
+            afresh (e.g. after the sensor swapped two crossing people).
+        max_gate_m: Euclidean pre-gate in metres between a sensor track and a fused track.
+        stale_s: a sensor track whose latest state is older than T - stale_s leaves fusion.
+        coast_s: a fused track with no contributing sensor track for longer than this
+            (seconds) is deleted; until then it coasts, ready for a hand-over.
+        max_pos_std_m: a coasting fused track whose position standard deviation exceeds
+            this is deleted earlier.
+        buffer_depth: states kept per sensor track for out-of-order arrivals.
+        confirm_s: a fused track seen by one sensor only is TENTATIVE for this long (two
+            sensors confirm it at once); a tentative track without contributors is deleted
+            at once, only confirmed tracks coast (and wait for a hand-over).
+        full_frames: every report of a sensor lists all its live tracks at one time (a
+            TrackFrame); a track missing from its sensor's latest frame at or before T
+            then leaves fusion at once instead of after stale_s (so a sensor that replaces
+            a track by a new one never holds two bindings to one object).
+    """
+
+    lateness_s: float = 0.3
+    accel_noise: float = 1.0
+    gate_prob: float = 0.999
+    sticky_gate_prob: float = 0.99
+    max_gate_m: float = 10.0
+    stale_s: float = 1.0
+    coast_s: float = 5.0
+    max_pos_std_m: float = 15.0
+    buffer_depth: int = 8
+    confirm_s: float = 1.0
+    full_frames: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("lateness_s", "accel_noise", "stale_s", "coast_s", "confirm_s"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        for name in ("gate_prob", "sticky_gate_prob"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)!r}")
+        if not self.max_gate_m > 0 or not self.max_pos_std_m > 0:
+            raise ValueError("max_gate_m and max_pos_std_m must be > 0")
+        if self.buffer_depth < 1:
+            raise ValueError("buffer_depth must be >= 1")
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """One sensor track fused into a fused track (aura.fusion.v1.SensorTrackRef)."""
+
+    sensor_id: str
+    track_id: str
+    kind: MeasurementKind
+    t: float
+
+
+@dataclass(frozen=True)
+class FusedTrack:
+    """One object as all sensors see it, in the site frame.
+
+    Attributes:
+        global_id: "g-<n:06d>", never reused.
+        status: TENTATIVE (one sensor, younger than confirm_s), CONFIRMED (fused from
+            sensor tracks at t), COASTING (predicted, waiting for a hand-over) or DELETED.
+        x: (4,) x, y (m), vx, vy (m/s). P: (4, 4) CI covariance.
+        label: class with the highest summed confidence of the contributors.
+        confidence: 1 - Π(1 - c_i) of the contributors (decaying while coasting).
+        contributors: the sensor tracks fused at t.
+        created_t: first fusion time; t: fusion time of the state.
+        threat_level, threat_reason: current threat. zone_ids: polygon zones it is inside.
+    """
+
+    global_id: str
+    status: TrackStatus
+    x: np.ndarray
+    P: np.ndarray
+    label: str
+    confidence: float
+    contributors: tuple[Contributor, ...]
+    created_t: float
+    t: float
+    threat_level: int = 0
+    threat_reason: str = ""
+    zone_ids: tuple[str, ...] = ()
+
+    @property
+    def speed_mps(self) -> float:
+        return float(math.hypot(self.x[2], self.x[3]))
+
+    @property
+    def heading_deg(self) -> float:
+        """Course over ground, degrees clockwise from north; 0 when not moving."""
+        if self.speed_mps < 1e-6:
+            return 0.0
+        return float(math.degrees(math.atan2(self.x[2], self.x[3])) % 360.0)
+
+
+@dataclass(frozen=True)
+class FusionResult:
+    """What one update produced.
+
+    Attributes:
+        t: fusion time T. sequence: update number (grows across restarts).
+        tracks: live fused tracks (confirmed and coasting), by global id.
+        new_ids: global ids born in this update. deleted: tracks that ended (DELETED).
+        zone_events, threats: zone events and threat level changes of this update.
+        refused_sensors: sensors whose tracks were kept out (no pose or homography).
+        late: states that arrived older than the previous fusion time (beyond lateness);
+            they are used only when nothing newer of their track is at hand.
+    """
+
+    t: float
+    sequence: int
+    tracks: list[FusedTrack]
+    new_ids: list[str]
+    deleted: list[FusedTrack]
+    zone_events: list[ZoneEvent] = field(default_factory=list)
+    threats: list[Threat] = field(default_factory=list)
+    refused_sensors: tuple[str, ...] = ()
+    late: int = 0
+
+
+@dataclass
+class _Table:
+    """Fused tracks as parallel arrays (row i is global id number num[i])."""
+
+    num: np.ndarray
+    x: np.ndarray
+    P: np.ndarray
+    created_t: np.ndarray
+    seen_t: np.ndarray  # last fusion time with at least one contributor
+    label: np.ndarray
+    conf: np.ndarray
+    contrib: list[tuple[Contributor, ...]]
+    confirmed: np.ndarray  # bool: seen by two sensors, or by one for confirm_s
+
+    @classmethod
+    def empty(cls) -> _Table:
+        return cls(np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros((0, 4, 4)), np.zeros(0),
+                   np.zeros(0), np.zeros(0, object), np.zeros(0), [],
+                   np.zeros(0, bool))  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.num)
+
+    def take(self, idx: np.ndarray) -> _Table:
+        """Rows idx (a boolean mask or indices) as a new table."""
+        rows = np.flatnonzero(idx) if idx.dtype == bool else np.asarray(idx, np.intp)
+        return _Table(self.num[rows], self.x[rows], self.P[rows], self.created_t[rows],
+                      self.seen_t[rows], self.label[rows], self.conf[rows],
+                      [self.contrib[i] for i in rows.tolist()],
+                      self.confirmed[rows])  # fmt: skip
+
+
+class FusionEngine:
+    """Multi-sensor track-to-track fusion with global identities, zones and threats."""
+
+    def __init__(
+        self,
+        config: FusionConfig | None = None,
+        geometries: Mapping[str, Geometry | None] | None = None,
+        zones: Sequence[Zone] = (),
+        rules: ThreatRules | None = None,
+    ) -> None:
+        self.config = config or FusionConfig()
+        self.geometries: dict[str, Geometry | None] = dict(geometries or {})
+        self.rules = rules or ThreatRules()
+        self.predictor = CvPredictor(self.config.accel_noise)
+        self.associator = TrackToTrackAssociator.from_probability(
+            self.config.gate_prob, self.config.max_gate_m, self.config.sticky_gate_prob
+        )
+        self.fuser = FastCovarianceIntersection()
+        self.merger = DuplicateMerger()
+        self.ids = IdAllocator()
+        self.bindings = Bindings()
+        self.buffer = TrackBuffer(self.config.buffer_depth)
+        self.zones = ZoneEngine()
+        self.zones.set_zones(zones)
+        self.threats = ThreatBook()
+        self.sequence = 0
+        self.last_t: float | None = None
+        self._tab = _Table.empty()
+
+    # -- configuration ---------------------------------------------------------------------
+    def set_geometry(self, sensor_id: str, geometry: Geometry | None) -> None:
+        """Register (or clear, with None) a sensor's pose/homography."""
+        self.geometries[sensor_id] = geometry
+
+    def set_zones(self, zones: Sequence[Zone]) -> None:
+        self.zones.set_zones(zones)
+
+    def set_rules(self, rules: ThreatRules) -> None:
+        self.rules = rules
+
+    def __len__(self) -> int:
+        return len(self._tab)
+
+    # -- the cycle -------------------------------------------------------------------------
+    def update(self, sensor_tracks: Sequence[SensorTrack], now: float) -> FusionResult:
+        """Take the sensor track states that arrived since the last call and fuse at
+        T = now - lateness_s. Tracks of sensors without geometry are refused (listed in
+        refused_sensors), never fused."""
+        cfg = self.config
+        T = float(now) - cfg.lateness_s
+        if self.last_t is not None:
+            T = max(T, self.last_t)
+        refused, late = self._ingest(sensor_tracks)
+        snap, stale = self.buffer.at(T, self.predictor, cfg.stale_s, cfg.full_frames)
+        self.bindings.unbind(stale)
+        tab = self._tab
+        # Fused tracks predicted to T.
+        if len(tab):
+            fx, fP = self.predictor.predict(tab.x, tab.P, 0.0 if self.last_t is None
+                                            else T - self.last_t)  # fmt: skip
+        else:
+            fx, fP = tab.x, tab.P
+        row_of = {int(n): i for i, n in enumerate(tab.num.tolist())}
+        cand_x, cand_P = [fx], [fP]
+        n_cand = len(tab)
+        assign = np.full(len(snap.keys), -1, np.intp)
+        born_rows: list[int] = []  # snapshot row that starts each new fused track
+        by_sensor: dict[str, list[int]] = defaultdict(list)
+        for i, (s, _) in enumerate(snap.keys):
+            by_sensor[s].append(i)
+        for s in sorted(by_sensor):
+            rows = np.array(by_sensor[s], np.intp)
+            bound = np.array([row_of.get(self.bindings.get(snap.keys[r]), -1) for r in rows])
+            cx = np.concatenate(cand_x) if len(cand_x) > 1 else cand_x[0]
+            cP = np.concatenate(cand_P) if len(cand_P) > 1 else cand_P[0]
+            a = self.associator.associate(cx, cP, snap.x[rows], snap.P[rows], bound)
+            assign[rows[a.dets]] = a.tracks
+            births = rows[a.unmatched_dets]
+            assign[births] = np.arange(n_cand, n_cand + len(births))
+            n_cand += len(births)
+            born_rows.extend(births.tolist())
+            cand_x.append(snap.x[births])
+            cand_P.append(snap.P[births])
+        new_nums = np.array(self.ids.take(len(born_rows)), np.int64)
+        num = np.concatenate([tab.num, new_nums])
+        for r, g in zip(snap.keys, num[assign].tolist(), strict=True):
+            self.bindings.bind(r, int(g))
+        # Covariance intersection of the contributors; the others coast.
+        px = np.concatenate(cand_x)
+        pP = np.concatenate(cand_P)
+        if len(assign):
+            xf, Pf = self.fuser.fuse(snap.x, snap.P, assign, n_cand)
+            has = np.bincount(assign, minlength=n_cand) > 0
+            px[has], pP[has] = xf[has], Pf[has]
+        else:
+            has = np.zeros(n_cand, bool)
+        nb = len(born_rows)
+        label = np.concatenate([tab.label, np.full(nb, "", object)])
+        conf = np.concatenate([tab.conf, np.zeros(nb)])
+        contrib: list[tuple[Contributor, ...]] = tab.contrib + [()] * nb
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, g in enumerate(assign.tolist()):
+            groups[g].append(i)
+        for g, members in groups.items():
+            wts = [snap.tracks[i] for i in members]
+            contrib[g] = tuple(Contributor(w.sensor_id, w.track_id, w.kind, w.t) for w in wts)
+            label[g], conf[g] = _label_conf(wts)
+        seen = np.concatenate([tab.seen_t, np.full(nb, T)])
+        seen[has] = T
+        created = np.concatenate([tab.created_t, np.full(nb, T)])
+        confirmed = np.concatenate([tab.confirmed, np.zeros(nb, bool)])
+        for g in np.flatnonzero(~has):
+            contrib[g] = ()
+        # Duplicates (one object, two fused tracks fed by disjoint sensors): the older id
+        # takes the other's sensor tracks; the estimate is the CI of the two.
+        merged = np.zeros(n_cand, bool)
+        sensors = [frozenset(c.sensor_id for c in cs) for cs in contrib]
+        for keep, drop in self.merger.pairs(px, pP, sensors, num):
+            xm, Pm = self.fuser.fuse(px[[keep, drop]], pP[[keep, drop]], np.zeros(2, np.intp), 1)
+            px[keep], pP[keep] = xm[0], Pm[0]
+            contrib[keep] = contrib[keep] + contrib[drop]
+            for c in contrib[drop]:
+                self.bindings.bind((c.sensor_id, c.track_id), int(num[keep]))
+            contrib[drop] = ()
+            label[keep], conf[keep] = (label[keep] or label[drop]), max(conf[keep], conf[drop])
+            created[keep] = min(created[keep], created[drop])
+            confirmed[keep] |= confirmed[drop]
+            merged[drop] = True
+        has &= ~merged
+        # Confirmation: two sensors agree, or one sensor has kept it for confirm_s (a lone
+        # sensor's false track rarely lives that long).
+        n_sensors = np.array([len({c.sensor_id for c in cs}) for cs in contrib], np.int64)
+        confirmed |= has & ((n_sensors >= 2) | (T - created >= cfg.confirm_s - 1e-9))
+        decay = np.exp(-(T - seen) / max(cfg.coast_s, 1e-9))
+        new = _Table(num, px, pP, created, seen, label, conf, contrib, confirmed)
+        # Deletion: a tentative track as soon as it has no contributor; a confirmed one
+        # after coasting too long or growing too uncertain.
+        pos_std = np.sqrt(np.maximum(pP[:, 0, 0], pP[:, 1, 1])) if n_cand else np.zeros(0)
+        lost = (T - seen > cfg.coast_s) | (pos_std > cfg.max_pos_std_m) | ~confirmed
+        gone = (~has & lost) | merged
+        dead = new.take(gone)
+        self._tab = new.take(~gone)
+        self.bindings.drop_fused(dead.num.tolist())
+        self.last_t = T
+        self.sequence += 1
+        status = np.where(has, np.where(confirmed, TrackStatus.CONFIRMED.value,
+                                        TrackStatus.TENTATIVE.value),
+                          TrackStatus.COASTING.value)[~gone]  # fmt: skip
+        return self._outputs(T, new_nums, dead, decay[~gone], status, refused, late)
+
+    def _ingest(self, sensor_tracks: Sequence[SensorTrack]) -> tuple[tuple[str, ...], int]:
+        by: dict[tuple[str, MeasurementKind], list[SensorTrack]] = defaultdict(list)
+        ended: list[tuple[str, str]] = []
+        for st in sensor_tracks:
+            if st.deleted:
+                ended.append(st.key)
+            else:
+                by[(st.sensor_id, st.kind)].append(st)
+        self.buffer.remove(ended)
+        self.bindings.unbind(ended)
+        refused: set[str] = set()
+        late = 0
+        for (sensor, _), tracks in by.items():
+            try:
+                world: list[WorldTrack] = to_world(tracks, self.geometries.get(sensor))
+            except NoGeometryError:
+                refused.add(sensor)
+                continue
+            for w in world:
+                if self.last_t is not None and w.t < self.last_t - 1e-9:
+                    late += 1
+                self.buffer.add(w)
+        return tuple(sorted(refused)), late
+
+    def _outputs(
+        self, T: float, new_nums: np.ndarray, dead: _Table, decay: np.ndarray,
+        status: np.ndarray, refused: tuple[str, ...], late: int,
+    ) -> FusionResult:  # fmt: skip
+        tab = self._tab
+        gids = [global_id(n) for n in tab.num.tolist()]
+        pos, vel = tab.x[:, :2], tab.x[:, 2:]
+        sensors = [tuple(sorted({c.sensor_id for c in cs})) for cs in tab.contrib]
+        inside = self.zones.inside(pos, tab.label)
+        events = self.zones.update(T, gids, pos, vel, tab.label, sensors, inside)
+        dwell = self.zones.dwell(gids, T)
+        verdicts = assess(self.rules, self.zones.zones, pos, vel, tab.label, inside, dwell)
+        threats = self.threats.update(T, self.rules.hold_s, gids, verdicts, pos, vel,
+                                      tab.label.tolist())  # fmt: skip
+        dgids = [global_id(n) for n in dead.num.tolist()]
+        dlabels = [str(v) for v in dead.label.tolist()]
+        events += self.zones.remove(T, dgids, dead.x[:, :2], dlabels, [()] * len(dgids))
+        threats += self.threats.remove(T, dgids, dead.x[:, :2], dlabels)
+        zone_of: dict[int, list[str]] = defaultdict(list)
+        for zid, mask in inside.items():
+            for i in np.flatnonzero(mask).tolist():
+                zone_of[i].append(zid)
+        tracks = []
+        for i, g in enumerate(gids):
+            lvl, why = self.threats.level(g)
+            tracks.append(FusedTrack(
+                g, TrackStatus(int(status[i])), tab.x[i],
+                tab.P[i], str(tab.label[i]), float(tab.conf[i] * decay[i]), tab.contrib[i],
+                float(tab.created_t[i]), T, lvl, why, tuple(zone_of.get(i, ())),
+            ))  # fmt: skip
+        deleted = [
+            FusedTrack(g, TrackStatus.DELETED, dead.x[i], dead.P[i], dlabels[i],
+                       float(dead.conf[i]), (), float(dead.created_t[i]), T)
+            for i, g in enumerate(dgids)
+        ]  # fmt: skip
+        return FusionResult(T, self.sequence, tracks, [global_id(n) for n in new_nums.tolist()],
+                            deleted, events, threats, refused, late)  # fmt: skip
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        """JSON-serialisable state: counters, bindings, fused tracks, buffered sensor
+        states, zone presence and threat levels. Geometry, zones and rules come from admin
+        and are given again to from_state."""
+        t = self._tab
+        return {
+            "version": _STATE_VERSION,
+            "config": asdict(self.config),
+            "next_num": self.ids.next_num,
+            "sequence": self.sequence,
+            "last_t": self.last_t,
+            "bindings": self.bindings.to_list(),
+            "fused": {
+                "num": t.num.tolist(),
+                "x": t.x.tolist(),
+                "P": t.P.tolist(),
+                "created_t": t.created_t.tolist(),
+                "seen_t": t.seen_t.tolist(),
+                "confirmed": t.confirmed.tolist(),
+                "label": [str(v) for v in t.label.tolist()],
+                "conf": t.conf.tolist(),
+                "contrib": [
+                    [[c.sensor_id, c.track_id, c.kind.value, c.t] for c in cs] for cs in t.contrib
+                ],
+            },  # fmt: skip
+            "buffer": [
+                [
+                    w.sensor_id,
+                    w.track_id,
+                    w.t,
+                    w.kind.value,
+                    w.x.tolist(),
+                    w.P.tolist(),
+                    w.label,
+                    w.confidence,
+                ]
+                for w in self.buffer.to_list()
+            ],  # fmt: skip
+            "zones": self.zones.to_dict(),
+            "threats": self.threats.to_dict(),
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        state: dict[str, Any],
+        geometries: Mapping[str, Geometry | None] | None = None,
+        zones: Sequence[Zone] = (),
+        rules: ThreatRules | None = None,
+    ) -> FusionEngine:
+        """Rebuild an engine from to_state(); global ids continue where they stopped."""
+        if state.get("version") != _STATE_VERSION:
+            raise ValueError(f"version: unsupported fusion state {state.get('version')!r}")
+        eng = cls(FusionConfig(**state["config"]), geometries, zones, rules)
+        eng.ids = IdAllocator(int(state["next_num"]))
+        eng.sequence = int(state["sequence"])
+        eng.last_t = None if state["last_t"] is None else float(state["last_t"])
+        eng.bindings = Bindings.from_list(state["bindings"])
+        f = state["fused"]
+        n = len(f["num"])
+        label = np.empty(n, object)
+        label[:] = f["label"]
+        eng._tab = _Table(
+            np.array(f["num"], np.int64), np.array(f["x"], float).reshape(n, 4),
+            np.array(f["P"], float).reshape(n, 4, 4), np.array(f["created_t"], float),
+            np.array(f["seen_t"], float), label, np.array(f["conf"], float),
+            [tuple(Contributor(s, tr, MeasurementKind(k), float(tt)) for s, tr, k, tt in cs)
+             for cs in f["contrib"]],
+            np.array(f["confirmed"], bool).reshape(n),
+        )  # fmt: skip
+        for s, tr, tt, k, x, P, lab, c in state["buffer"]:
+            eng.buffer.add(WorldTrack(s, tr, float(tt), MeasurementKind(k), np.array(x, float),
+                                      np.array(P, float), lab, float(c)))  # fmt: skip
+        eng.zones.load(state["zones"])
+        eng.threats.load(state["threats"])
+        return eng
+
+
+def _label_conf(tracks: Sequence[WorldTrack]) -> tuple[str, float]:
+    score: dict[str, float] = defaultdict(float)
+    miss = 1.0
+    for w in tracks:
+        c = min(max(float(w.confidence), 0.0), 1.0)
+        if w.label:
+            score[w.label] += c
+        miss *= 1.0 - c
+    label = max(sorted(score), key=lambda k: score[k]) if score else ""
+    return label, 1.0 - miss
