@@ -126,12 +126,16 @@ def _clusters(
         r, c = _two_by_two(rows[two], cols[two], cost[two] - limit, comp[two])
         mt.append(r)
         md.append(c)
-    # Larger clusters: one lapjv each.
+    # Larger clusters: packed into batches whose block-diagonal matrix has at most
+    # _ONE_LAPJV entries (entries between clusters are ungated, so one lapjv per batch
+    # solves each cluster exactly), one lapjv per batch.
     big = np.flatnonzero((nt > 1) & (nd > 1) & ((nt > 2) | (nd > 2)))
     if len(big):
         big = big[np.argsort(comp[big], kind="stable")]
         bounds = np.flatnonzero(np.diff(comp[big])) + 1
-        for part in np.split(big, bounds):
+        heads = np.concatenate([[0], bounds])
+        for lo, hi in _batches(nt[big[heads]].tolist(), nd[big[heads]].tolist()):
+            part = big[heads[lo] : heads[hi] if hi < len(heads) else len(big)]
             r, c = _lapjv(rows[part], cols[part], cost[part], limit)
             mt.append(r)
             md.append(c)
@@ -139,6 +143,22 @@ def _clusters(
         none = np.empty(0, np.intp)
         return none, none.copy()
     return np.concatenate(mt), np.concatenate(md)
+
+
+def _batches(n_t: list[int], n_d: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs [lo, hi) of clusters (n_t[i] tracks, n_d[i] detections) whose
+    block-diagonal matrix (sum n_t) x (sum n_d) has at most _ONE_LAPJV entries (a cluster
+    larger than that is a run of its own)."""
+    out: list[tuple[int, int]] = []
+    lo, st, sd = 0, 0, 0
+    for i, (a, b) in enumerate(zip(n_t, n_d, strict=True)):
+        if i > lo and (st + a) * (sd + b) > _ONE_LAPJV:
+            out.append((lo, i))
+            lo, st, sd = i, 0, 0
+        st += a
+        sd += b
+    out.append((lo, len(n_t)))
+    return out
 
 
 def _two_by_two(
@@ -155,10 +175,9 @@ def _two_by_two(
     start[1:] = comp[1:] != comp[:-1]
     k = np.cumsum(start) - 1  # cluster number of each pair
     n = int(k[-1]) + 1
-    t0 = np.full(n, np.iinfo(np.intp).max)
-    np.minimum.at(t0, k, rows)
-    d0 = np.full(n, np.iinfo(np.intp).max)
-    np.minimum.at(d0, k, cols)
+    heads = np.flatnonzero(start)
+    t0 = np.minimum.reduceat(rows, heads)
+    d0 = np.minimum.reduceat(cols, heads)
     lt = (rows != t0[k]).astype(np.intp)
     ld = (cols != d0[k]).astype(np.intp)
     g = np.full((n, 2, 2), np.inf)
@@ -213,10 +232,8 @@ def _lapjv(
 ) -> tuple[np.ndarray, np.ndarray]:
     """lapjv on the dense matrix of the given pairs; ungated entries cost more than limit."""
     if n_tracks is None or n_dets is None:
-        ur = np.array(sorted(set(rows.tolist())), dtype=np.intp)
-        uc = np.array(sorted(set(cols.tolist())), dtype=np.intp)
-        r_loc = np.searchsorted(ur, rows)
-        c_loc = np.searchsorted(uc, cols)
+        ur, r_loc = _compact(rows)
+        uc, c_loc = _compact(cols)
     else:
         ur, r_loc = np.arange(n_tracks), rows
         uc, c_loc = np.arange(n_dets), cols
@@ -227,6 +244,15 @@ def _lapjv(
     sel = np.flatnonzero(x >= 0)
     sel = sel[dense[sel, x[sel]] <= limit]
     return ur[sel], uc[x[sel]]
+
+
+def _compact(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values of idx, position of each idx among them), for small
+    non-negative indices (a table lookup, cheaper than sorting)."""
+    seen = np.zeros(int(idx.max()) + 1, dtype=bool)
+    seen[idx] = True
+    where = np.cumsum(seen) - 1
+    return np.flatnonzero(seen), where[idx]
 
 
 def _result(tr: np.ndarray, dt: np.ndarray, n_tracks: int, n_dets: int) -> Assignment:

@@ -1,8 +1,8 @@
 """TrackerConfig: every tunable of one sensor's tracker, with documented units and defaults.
 
 Fields without a prefix apply to both measurement kinds; ``box_*``/IoU fields apply to BOX
-sensors only, and the point fields (new_track_score, accel_noise, meas_std, init_speed_std,
-gate_prob, max_pos_std) to POINT sensors only. Box quantities are in box sizes (a
+sensors only, and the point fields (new_track_score, tentative_low_match, accel_noise, meas_std,
+init_speed_std, gate_prob, max_pos_std) to POINT sensors only. Box quantities are in box sizes (a
 pedestrian's noise in pixels is proportional to how big it appears, as in ByteTrack): the
 box width for cx and w, the box height for cy and h.
 
@@ -34,6 +34,10 @@ class TrackerConfig:
             are ignored.
         new_track_score: POINT: an unmatched detection starts a track only if it scores >=
             this (must be >= high_score).
+        tentative_low_match: POINT: stage 2 (low-score detections) also serves tentative
+            tracks, so a low-score detection can confirm a track (radar/lidar scores are
+            weak evidence; a second detection in the gate is strong). False: confirmed and
+            coasting tracks only, as in ByteTrack.
         confirm_m: a tentative track is confirmed after confirm_m hits ...
         confirm_n: ... within its first confirm_n scans; a tentative track that can no
             longer reach confirm_m hits is deleted at once.
@@ -51,6 +55,8 @@ class TrackerConfig:
             exceeds this many metres is deleted.
         box_new_track_score: BOX: the same for boxes (camera detectors' scores are
             calibrated differently from radar/lidar ones).
+        box_tentative_low_match: BOX: tentative_low_match for boxes (off: on MOT15 a
+            detector's persistent low-score false positives would confirm tracks).
         box_accel_noise: BOX: acceleration spectral density, (box size)²/s³.
         box_pos_noise: BOX: position random-walk spectral density, (box size)²/s.
         box_meas_std: BOX: measurement standard deviation, as a fraction of the box size.
@@ -60,6 +66,9 @@ class TrackerConfig:
         box_max_centre_dist: BOX: centre-distance gate: a detection whose centre is further
             than this many predicted-box diagonals from the predicted centre is not a
             candidate, whatever its IoU.
+        box_max_size_ratio: BOX: size gate: a detection whose width or height differs from
+            the predicted box's by more than this factor (either way) is not a candidate,
+            whatever its IoU.
         box_max_pos_std: BOX: deletion limit on the centre's standard deviation, in box
             heights.
     """
@@ -68,7 +77,8 @@ class TrackerConfig:
     dims: int = 2
     high_score: float = 0.6
     low_score: float = 0.1
-    new_track_score: float = 0.7
+    new_track_score: float = 0.6
+    tentative_low_match: bool = True
     confirm_m: int = 2
     confirm_n: int = 3
     coast_grace_scans: int = 1
@@ -81,6 +91,7 @@ class TrackerConfig:
     gate_prob: float = 0.9999
     max_pos_std: float = 10.0
     box_new_track_score: float = 0.8
+    box_tentative_low_match: bool = False
     box_accel_noise: float = 0.3
     box_pos_noise: float = 0.01
     box_meas_std: float = 0.08
@@ -88,6 +99,7 @@ class TrackerConfig:
     iou_threshold: float = 0.2
     iou_threshold_low: float = 0.5
     box_max_centre_dist: float = 0.75
+    box_max_size_ratio: float = 3.0
     box_max_pos_std: float = 2.0
 
     def __post_init__(self) -> None:
@@ -108,6 +120,9 @@ class TrackerConfig:
                 raise ValueError(
                     f"{name} must be >= high_score, got {getattr(self, name)} < {self.high_score}"
                 )
+        for name in ("tentative_low_match", "box_tentative_low_match"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
         _positive_int("confirm_m", self.confirm_m)
         _positive_int("confirm_n", self.confirm_n)
         if self.confirm_m > self.confirm_n:
@@ -140,6 +155,8 @@ class TrackerConfig:
         _in_range("iou_threshold_low", self.iou_threshold_low, 0.0, 1.0, open_=True)
         _positive("box_max_centre_dist", self.box_max_centre_dist)
         _positive("box_max_pos_std", self.box_max_pos_std)
+        if _number("box_max_size_ratio", self.box_max_size_ratio) < 1.0:
+            raise ValueError(f"box_max_size_ratio must be >= 1, got {self.box_max_size_ratio!r}")
 
     @property
     def birth_score(self) -> float:
@@ -147,6 +164,13 @@ class TrackerConfig:
         return (
             self.box_new_track_score if self.kind is MeasurementKind.BOX else self.new_track_score
         )
+
+    @property
+    def low_match_tentative(self) -> bool:
+        """Whether stage 2 serves tentative tracks (tentative_low_match or its box_ twin)."""
+        if self.kind is MeasurementKind.BOX:
+            return self.box_tentative_low_match
+        return self.tentative_low_match
 
     @property
     def meas_dims(self) -> int:

@@ -109,10 +109,15 @@ class IouHypothesiser:
         max_centre_dist: pairs whose centres are further apart than this many diagonals of
             the predicted box are dropped whatever their IoU (a detection several times
             larger than the track can overlap it at a distance; it is not the same object).
+        max_size_ratio: pairs whose width or height differ by more than this factor (either
+            way) are dropped whatever their IoU (a small box nested in a much larger one has
+            IoU = their area ratio; an object does not change its size that much between
+            scans).
     """
 
     min_iou: float
     max_centre_dist: float = float("inf")
+    max_size_ratio: float = float("inf")
 
     def hypothesise(self, x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray) -> Hypotheses:
         """See Hypothesiser.hypothesise (P and R are not used by IoU)."""
@@ -130,6 +135,10 @@ class IouHypothesiser:
             return _empty(limit)
         iou = box_iou_pairs(tb[rows], z[cols])
         keep = iou >= self.min_iou
+        if self.max_size_ratio < float("inf"):
+            ratio = z[cols, 2:] / tb[rows, 2:]
+            keep &= (ratio <= self.max_size_ratio).all(axis=1)
+            keep &= (ratio * self.max_size_ratio >= 1.0).all(axis=1)
         return Hypotheses(rows[keep], cols[keep], 1.0 - iou[keep], limit)
 
 

@@ -29,7 +29,7 @@ class TrackerParts:
         updater: corrects matched tracks.
         hypothesiser: gated costs of every (track, detection) pair, computed once per scan;
             stage 1 uses its pairs with high-score detections.
-        low_cost_limit: stage 2 (low-score detections, confirmed tracks left unmatched)
+        low_cost_limit: stage 2 (low-score detections, tracks left unmatched by stage 1)
             keeps only pairs costing at most this, in the hypothesiser's cost units (for
             boxes, 1 - iou_threshold_low: a stricter gate than stage 1's).
         associator: optimal assignment.
@@ -52,7 +52,9 @@ class TrackerParts:
         hyp: Hypothesiser
         if config.kind is MeasurementKind.BOX:
             predictor = ConstantVelocityPredictor(config.box_accel_noise, config.box_pos_noise)
-            hyp = IouHypothesiser(config.iou_threshold, config.box_max_centre_dist)
+            hyp = IouHypothesiser(
+                config.iou_threshold, config.box_max_centre_dist, config.box_max_size_ratio
+            )
             low_limit = 1.0 - max(config.iou_threshold_low, config.iou_threshold)
             max_std = config.box_max_pos_std
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -57,17 +58,10 @@ class ConstantVelocityPredictor:
         if dtv.ndim == 0:
             # One dt for all: vec(F P Fᵀ) = (F ⊗ F) vec(P), a single matrix product over the
             # flattened covariances, and Q = s² (per axis) times a fixed basis.
-            h = float(dtv)
-            F = np.eye(d)
-            F[:k, k:] = h * np.eye(k)
-            basis = np.zeros((k, d * d))
-            a = np.arange(k)
-            basis[a, a * (d + 1)] = q * h**3 / 3.0 + qp * h
-            basis[a, a * d + a + k] = basis[a, (a + k) * d + a] = q * h * h / 2.0
-            basis[a, (a + k) * (d + 1)] = q * h
-            Pp = P.reshape(n, d * d) @ np.kron(F, F).T
+            Ft, FFt, basis = _cv_matrices(float(dtv), d, q, qp)
+            Pp = P.reshape(n, d * d) @ FFt
             Pp += s2 @ basis
-            return x @ F.T, Pp.reshape(n, d, d)
+            return x @ Ft, Pp.reshape(n, d, d)
         # Per-track dt: F P Fᵀ by blocks, rows first (F P), then columns ((F P) Fᵀ).
         d1, d2 = dtv.reshape(-1, 1), dtv.reshape(-1, 1, 1)
         xp = x.copy()
@@ -83,3 +77,23 @@ class ConstantVelocityPredictor:
         flat[:, (a + k) * d + a] += cross
         flat[:, (a + k) * (d + 1)] += s2 * (q * d1)
         return xp, Pb
+
+
+@lru_cache(maxsize=32)
+def _cv_matrices(
+    h: float, d: int, q: float, qp: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fᵀ, (F ⊗ F)ᵀ and the (k, d²) process-noise basis for one dt (read-only; a stream's
+    scans usually share a handful of dt values, so they are built once)."""
+    k = d // 2
+    F = np.eye(d)
+    F[:k, k:] = h * np.eye(k)
+    basis = np.zeros((k, d * d))
+    a = np.arange(k)
+    basis[a, a * (d + 1)] = q * h**3 / 3.0 + qp * h
+    basis[a, a * d + a + k] = basis[a, (a + k) * d + a] = q * h * h / 2.0
+    basis[a, (a + k) * (d + 1)] = q * h
+    out = (np.ascontiguousarray(F.T), np.ascontiguousarray(np.kron(F, F).T), basis)
+    for arr in out:
+        arr.flags.writeable = False
+    return out

@@ -1,7 +1,8 @@
 """SensorTracker: one sensor's multi-target tracker, composed from the parts in parts.py.
 
 Each scan: predict every track to the scan time -> stage 1 (high-score detections, all
-tracks) -> stage 2 (low-score detections, confirmed tracks still unmatched; ByteTrack) ->
+tracks) -> stage 2 (low-score detections, confirmed tracks still unmatched, as in ByteTrack;
+for points also tentative ones, see TrackerConfig.tentative_low_match) ->
 Kalman update -> book hits and misses (confirm, coast) -> delete -> start tracks from the
 unmatched high-score detections.
 """
@@ -78,8 +79,11 @@ class SensorTracker:
         all_tracks = np.arange(len(tab))
         h1 = h.select(all_tracks, _index_of(np.flatnonzero(high), len(use)))
         a1 = p.associator.associate(h1, len(tab), len(hi_ids))
-        # Stage 2 (ByteTrack): low-score detections, confirmed tracks left unmatched.
-        rest = a1.unmatched_tracks[tab.status[a1.unmatched_tracks] != TENTATIVE]
+        # Stage 2 (ByteTrack): low-score detections, confirmed tracks left unmatched (and
+        # tentative ones too when the config says so).
+        rest = a1.unmatched_tracks
+        if not cfg.low_match_tentative:
+            rest = rest[tab.status[rest] != TENTATIVE]
         h2 = h.select(
             _index_of(rest, len(tab)), _index_of(np.flatnonzero(~high), len(use)), p.low_cost_limit
         )

@@ -119,3 +119,17 @@ def test_centre_distance_gate() -> None:
     assert IouHypothesiser(min_iou=0.1).hypothesise(x, P, z, R).cols.tolist() == [0]
     gated = IouHypothesiser(min_iou=0.1, max_centre_dist=0.5).hypothesise(x, P, z, R)
     assert gated.cols.tolist() == []
+
+
+def test_size_ratio_gate() -> None:
+    x = np.zeros((1, 8))
+    x[0, :4] = [50.0, 50.0, 20.0, 40.0]
+    P = np.tile(np.eye(8), (1, 1, 1))
+    # Same centre: 4x as wide (IoU 0.25) and a third as wide (IoU 0.33); one within 2x.
+    z = np.array(
+        [[50.0, 50.0, 80.0, 40.0], [50.0, 50.0, 20.0 / 3.0, 40.0], [50.0, 50.0, 30.0, 40.0]]
+    )
+    R = np.zeros((3, 4, 4))
+    assert IouHypothesiser(min_iou=0.2).hypothesise(x, P, z, R).cols.tolist() == [0, 1, 2]
+    gated = IouHypothesiser(min_iou=0.2, max_size_ratio=2.5).hypothesise(x, P, z, R)
+    assert gated.cols.tolist() == [2]

@@ -154,11 +154,22 @@ def test_high_score_detections_are_associated_first() -> None:
     assert v.confidence == 0.95
 
 
-def test_low_score_detections_do_not_confirm_tentative_tracks() -> None:
-    trk = SensorTracker("r", point_cfg(high_score=0.6, new_track_score=0.6))
+def test_low_score_detections_do_not_confirm_tentative_tracks_when_switched_off() -> None:
+    cfg = point_cfg(high_score=0.6, new_track_score=0.6, tentative_low_match=False)
+    trk = SensorTracker("r", cfg)
     trk.step(batch(0.0, [[0.0, 0.0]]))
     v = only(trk.step(batch(0.1, [[0.0, 0.0]], [0.3])))
     assert v.status is TrackStatus.TENTATIVE and v.hits == 1
+
+
+def test_low_score_detections_confirm_tentative_point_tracks_by_default() -> None:
+    trk = SensorTracker("r", point_cfg(high_score=0.6, new_track_score=0.6))
+    trk.step(batch(0.0, [[0.0, 0.0]]))
+    v = only(trk.step(batch(0.1, [[0.0, 0.0]], [0.3])))
+    assert v.status is TrackStatus.CONFIRMED and v.hits == 2 and v.confidence == 0.3
+    # Still never a birth from a low-score detection.
+    r = trk.step(batch(0.2, [[0.0, 0.0], [50.0, 50.0]], [0.9, 0.3]))
+    assert r.new_ids == []
 
 
 # --- time ------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from services.tracker.domain.types import MeasurementKind
         ("low_score", -0.1),
         ("new_track_score", float("nan")),
         ("box_new_track_score", 1.1),
+        ("tentative_low_match", 1),
+        ("box_tentative_low_match", "no"),
         ("confirm_m", 0),
         ("confirm_n", 2.5),
         ("confirm_n", 63),
@@ -44,6 +46,8 @@ from services.tracker.domain.types import MeasurementKind
         ("iou_threshold_low", 1.0),
         ("box_max_pos_std", -2.0),
         ("box_max_centre_dist", 0.0),
+        ("box_max_size_ratio", 0.5),
+        ("box_max_size_ratio", float("inf")),
     ],
 )
 def test_bad_value_names_the_field(field: str, value: Any) -> None:
