@@ -2,10 +2,12 @@
 StreamTracks, through the real NATS JetStream, with ingest and tracker as separate
 processes, as `aura up` runs them.
 
-    python -m bench.e2e [--sensors 8] [--targets 50] [--frames 200]
+    python -m bench.e2e [--sensors 8] [--targets 50] [--frames 200] [--auth on|off|both]
 
 Each sensor publishes its frames in order, one request per frame, as a real sensor does;
-the sensors run concurrently.
+the sensors run concurrently. With auth on (the services' default) the bench writes an
+ingest key and a viewer key to AURA_KEYS and sends them; `--auth both` measures what the
+interceptor costs.
 
 Prints a Markdown table (paste it into the README) naming the machine.
 """
@@ -25,11 +27,14 @@ from pathlib import Path
 
 import grpc
 import numpy as np
+from nats import connect as nats_connect
 
+from aura.common.v1 import auth_pb2
 from aura.common.v1 import common_pb2 as c
 from aura.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from aura.tracker.v1 import tracker_pb2, tracker_pb2_grpc
 from services.cli.stack import NatsServer, free_ports
+from services.common import auth
 from services.common.timeutil import ts_from_seconds
 
 
@@ -73,6 +78,25 @@ def make_frames(
     return out
 
 
+async def bench_keys(nats_url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """An ingest key and a viewer key in AURA_KEYS (what admin would write); their metadata."""
+    nc = await nats_connect(nats_url)
+    kv = await auth.keys_bucket(nc.jetstream())
+    out = []
+    for role in (auth.INGEST, auth.VIEWER):
+        key = auth.new_key()
+        rec = auth_pb2.ApiKeyRecord(
+            key_id=key.key_id,
+            name=f"bench-{role}",
+            role=role,
+            secret_sha256=auth.hash_key(key.text),
+        )
+        await kv.put(key.key_id, rec.SerializeToString())
+        out.append([("authorization", f"Bearer {key.text}")])
+    await nc.close()
+    return out[0], out[1]
+
+
 async def run(args: argparse.Namespace) -> dict[str, float]:
     state = Path(tempfile.mkdtemp(prefix="aura-bench-"))
     nats = NatsServer(state, port=0, monitor_port=0)
@@ -84,7 +108,12 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         AURA_INGEST_PORT=str(ingest_port),
         AURA_TRACKER_PORT=str(tracker_port),
         AURA_LOG_LEVEL="WARNING",
+        AURA_AUTH="on" if args.auth else "off",
     )
+    publish_md: list[tuple[str, str]] = []
+    read_md: list[tuple[str, str]] = []
+    if args.auth:
+        publish_md, read_md = await bench_keys(nats.url)
     procs = [
         subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve", name], env=env)
         for name in ("ingest", "tracker")
@@ -102,7 +131,9 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             tracker = tracker_pb2_grpc.TrackerServiceStub(tch)
             for _ in range(100):  # until the tracker's consumer is up
                 try:
-                    await tracker.ListTracks(tracker_pb2.ListTracksRequest(), timeout=1)
+                    await tracker.ListTracks(
+                        tracker_pb2.ListTracksRequest(), metadata=read_md, timeout=1
+                    )
                     break
                 except grpc.aio.AioRpcError:
                     await asyncio.sleep(0.1)
@@ -112,7 +143,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             stream = tracker.StreamTracks(
                 tracker_pb2.StreamTracksRequest(
                     filter=tracker_pb2.TrackFilter(sensor_ids=["bench_0"])
-                )
+                ),
+                metadata=read_md,
             )
             latencies: list[float] = []
             sent_at: dict[int, float] = {}
@@ -139,12 +171,16 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                     if sensor == 0:
                         sent_at[k + 1] = time.perf_counter()
                     await ingest.PublishDetections(
-                        ingest_pb2.PublishDetectionsRequest(detections=batch), timeout=60
+                        ingest_pb2.PublishDetectionsRequest(detections=batch),
+                        metadata=publish_md,
+                        timeout=60,
                     )
 
             async def all_done() -> None:
                 while True:
-                    resp = await tracker.ListTracks(tracker_pb2.ListTracksRequest(), timeout=10)
+                    resp = await tracker.ListTracks(
+                        tracker_pb2.ListTracksRequest(), metadata=read_md, timeout=10
+                    )
                     latest: dict[str, int] = {}
                     for t in resp.tracks:
                         latest[t.sensor_id] = max(latest.get(t.sensor_id, 0), t.frame_id)
@@ -190,24 +226,41 @@ def main() -> None:
         action="append",
         help="frames/s per sensor, 0 for as fast as possible; repeatable (default: 0 and 5)",
     )
+    ap.add_argument(
+        "--auth",
+        choices=("on", "off", "both"),
+        default="on",
+        help="API keys checked (the default), not, or both, alternating, to measure the cost",
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per row; the row shows their medians"
+    )
     args = ap.parse_args()
     rates = args.rate or [0.0, 5.0]
+    modes = {"on": [True], "off": [False], "both": [False, True]}[args.auth]
     rows = []
     for rate in rates:
         args.rate = rate
-        r = asyncio.run(run(args))
+        runs: dict[bool, list[dict[str, float]]] = {mode: [] for mode in modes}
+        for _ in range(args.repeat):
+            for mode in modes:  # alternated, so drift in the machine hits both alike
+                args.auth = mode
+                runs[mode].append(asyncio.run(run(args)))
         paced = f"{rate:g} frames/s per sensor" if rate > 0 else "as fast as possible"
-        rows.append(
-            f"| {paced} | {args.sensors} × {args.targets} | {int(r['detections']):,} "
-            f"| {r['det_per_s']:,.0f} | {r['frames_per_s']:,.0f} "
-            f"| {r['latency_p50_ms']:,.0f} / {r['latency_p95_ms']:,.0f} |"
-        )
-    print(f"End to end, ingest (gRPC) → JetStream → tracker → StreamTracks; {machine()}\n")
+        for mode in modes:
+            r = {k: statistics.median(x[k] for x in runs[mode]) for k in runs[mode][0]}
+            rows.append(
+                f"| {paced} | {'on' if mode else 'off'} | {args.sensors} × {args.targets} "
+                f"| {int(r['detections']):,} | {r['det_per_s']:,.0f} | {r['frames_per_s']:,.0f} "
+                f"| {r['latency_p50_ms']:,.0f} / {r['latency_p95_ms']:,.0f} |"
+            )
+    print(f"End to end, ingest (gRPC) → JetStream → tracker → StreamTracks; {machine()}")
+    print(f"medians of {args.repeat} run(s) per row\n" if args.repeat > 1 else "")
     print(
-        "| load | sensors × targets | detections | detections/s | frames/s "
+        "| load | auth | sensors × targets | detections | detections/s | frames/s "
         "| latency p50 / p95 ms (publish → track event) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

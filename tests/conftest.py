@@ -45,11 +45,14 @@ async def mesh(nats_server: NatsServer) -> AsyncIterator[dict[str, object]]:
     from services.tracker.config import TrackerSettings
     from services.tracker.main import build as build_tracker
 
+    # Auth is off here on purpose: these fixtures serve the data-path tests. The
+    # authorisation matrix (tests/service/test_auth_matrix.py) runs its own mesh with auth on.
     env: dict[str, str] = {}
+    common = {"nats_url": nats_server.url, "auth": False}
     ingest_app = await build_ingest(
-        IngestSettings.from_env(env, nats_url=nats_server.url, ingest_track_timeout_s=5.0)
+        IngestSettings.from_env(env, ingest_track_timeout_s=5.0, **common)
     )
-    tracker_app = await build_tracker(TrackerSettings.from_env(env, nats_url=nats_server.url))
+    tracker_app = await build_tracker(TrackerSettings.from_env(env, **common))
     ingest = await start_server(ingest_app, "127.0.0.1", 0)
     tracker = await start_server(tracker_app, "127.0.0.1", 0)
     for server in (ingest, tracker):
@@ -81,7 +84,7 @@ async def full_mesh(
     from services.fusion.config import FusionSettings
     from services.fusion.main import build as build_fusion
 
-    common = {"nats_url": nats_server.url, "database_url": postgres.dsn}
+    common = {"nats_url": nats_server.url, "database_url": postgres.dsn, "auth": False}
     apps = {
         "fusion": await build_fusion(FusionSettings.from_env({}, **common)),
         "analytics": await build_analytics(AnalyticsSettings.from_env({}, **common)),

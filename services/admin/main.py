@@ -11,10 +11,11 @@ from services.admin.config import AdminSettings
 from services.admin.deps import AdminDeps
 from services.admin.servicer import DESCRIPTOR, AdminServicer
 from services.common import bus
+from services.common.auth import Auth
 from services.common.db import Database
 from services.common.migrations import migrate
 from services.common.observability import setup_logging, setup_tracing
-from services.common.server import ServiceApp, serve_forever
+from services.common.server import ServiceApp, serve_forever, server_credentials
 
 SQL = Path(__file__).parent / "sql"
 
@@ -27,6 +28,7 @@ async def build(settings: AdminSettings) -> ServiceApp:
     nc = await bus.connect(settings.nats_url, "admin")
     js = nc.jetstream()
     await bus.ensure_streams(js, [bus.EVENTS])
+    auth = await Auth.start(settings, js, "admin")
     servicer = AdminServicer(AdminDeps(settings, db, nc, js))
 
     async def ready() -> bool:
@@ -34,6 +36,7 @@ async def build(settings: AdminSettings) -> ServiceApp:
 
     async def stop() -> None:
         await servicer.stop()
+        await auth.stop()
         await nc.drain()
         await db.close()
 
@@ -44,6 +47,8 @@ async def build(settings: AdminSettings) -> ServiceApp:
         ready=ready,
         start=servicer.start,
         stop=stop,
+        interceptors=[auth.interceptor],
+        credentials=server_credentials(settings.tls_cert, settings.tls_key),
     )
 
 

@@ -13,10 +13,11 @@ import asyncio
 from aura.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from services.analytics.config import AnalyticsSettings
 from services.common import bus
+from services.common.auth import Auth
 from services.common.contract import pending_servicer
 from services.common.db import Database
 from services.common.observability import setup_logging, setup_tracing
-from services.common.server import ServiceApp, serve_forever
+from services.common.server import ServiceApp, serve_forever, server_credentials
 
 DESCRIPTOR = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"]
 AREA = "the analytics issue (windows, alerts, history in PostgreSQL)"
@@ -27,6 +28,7 @@ async def build(settings: AnalyticsSettings) -> ServiceApp:
     await bus.ensure_streams(
         nc.jetstream(), [bus.DETECTIONS, bus.TRACKS, bus.TELEMETRY, bus.EVENTS]
     )
+    auth = await Auth.start(settings, nc.jetstream(), "analytics")
     db = Database(settings.database_url)
     servicer = pending_servicer(analytics_pb2_grpc.AnalyticsServiceServicer, DESCRIPTOR, AREA)()
 
@@ -34,6 +36,7 @@ async def build(settings: AnalyticsSettings) -> ServiceApp:
         return nc.is_connected and await db.ready()
 
     async def stop() -> None:
+        await auth.stop()
         await nc.drain()
         await db.close()
 
@@ -43,6 +46,8 @@ async def build(settings: AnalyticsSettings) -> ServiceApp:
         register=lambda s: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(servicer, s),
         ready=ready,
         stop=stop,
+        interceptors=[auth.interceptor],
+        credentials=server_credentials(settings.tls_cert, settings.tls_key),
     )
 
 

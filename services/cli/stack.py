@@ -77,6 +77,7 @@ ENVOY_PORT = 8080
 ENVOY_ADMIN_PORT = 9901
 
 _TLS_MARKER = "#tls "
+_BACKEND_TLS_MARKER = "#backend-tls "
 _DURATION = re.compile(r"^\d+(\.\d+)?s$")
 _UNIX_SOCKET_MAX = 107  # sun_path is 108 bytes with the terminating NUL
 _PG_SEARCH_ROOTS = (Path("/usr/lib/postgresql"),)
@@ -910,6 +911,7 @@ def render_envoy_config(
     descriptor: Path | str = DESCRIPTOR_PATH,
     tls_cert: Path | str | None = None,
     tls_key: Path | str | None = None,
+    backend_tls_ca: Path | str | None = None,
     stream_idle_timeout: str = "3600s",
     template: Path | str = ENVOY_TEMPLATE,
 ) -> str:
@@ -918,7 +920,8 @@ def render_envoy_config(
     `backends` maps a short service name (ingest, tracker, fusion, analytics, admin) to
     (host, port); names left out keep DEFAULT_BACKENDS. Host names (not IPs) make the
     clusters STRICT_DNS, e.g. for containers. `tls_cert` and `tls_key` go together and turn
-    on TLS on the listener.
+    on TLS on the listener. `backend_tls_ca` makes Envoy speak TLS to the backends (services
+    run with AURA_TLS_CERT), trusting that PEM certificate or CA.
     """
     endpoints = dict(DEFAULT_BACKENDS)
     for name, (host, port) in (backends or {}).items():
@@ -949,19 +952,25 @@ def render_envoy_config(
         "cluster_type": "STATIC" if all(_is_ip(h) for h, _ in endpoints.values()) else "STRICT_DNS",
         "tls_cert_path": quoted(Path(tls_cert).absolute()) if tls_cert is not None else '""',
         "tls_key_path": quoted(Path(tls_key).absolute()) if tls_key is not None else '""',
+        "backend_tls_ca_path": quoted(Path(backend_tls_ca).absolute())
+        if backend_tls_ca is not None
+        else '""',
     }
     for name, (host, port) in endpoints.items():
         values[f"{name}_host"] = quoted(host)
         values[f"{name}_port"] = str(port)
 
+    markers = ((_TLS_MARKER, tls), (_BACKEND_TLS_MARKER, backend_tls_ca is not None))
     lines: list[str] = []
     for line in Path(template).read_text().splitlines():
         body = line.lstrip()
-        if body.startswith(_TLS_MARKER):
-            if not tls:
-                continue
-            line = line[: len(line) - len(body)] + body[len(_TLS_MARKER) :]
-        lines.append(line)
+        for marker, on in markers:
+            if body.startswith(marker):
+                if not on:
+                    break  # the block is off: drop the line
+                line = line[: len(line) - len(body)] + body[len(marker) :]
+        else:
+            lines.append(line)
     try:
         return string.Template("\n".join(lines) + "\n").substitute(values)
     except (KeyError, ValueError) as exc:
@@ -1017,6 +1026,7 @@ class Envoy(LocalServer):
         descriptor: Path | str = DESCRIPTOR_PATH,
         tls_cert: Path | str | None = None,
         tls_key: Path | str | None = None,
+        backend_tls_ca: Path | str | None = None,
         stream_idle_timeout: str = "3600s",
         template: Path | str = ENVOY_TEMPLATE,
         binary: Path | str | None = None,
@@ -1037,6 +1047,7 @@ class Envoy(LocalServer):
         self.descriptor = Path(descriptor)
         self.tls_cert = tls_cert
         self.tls_key = tls_key
+        self.backend_tls_ca = backend_tls_ca
         self.stream_idle_timeout = stream_idle_timeout
         self.template = Path(template)
         self.binary = Path(binary) if binary is not None else None
@@ -1068,6 +1079,7 @@ class Envoy(LocalServer):
             descriptor=self.descriptor,
             tls_cert=self.tls_cert,
             tls_key=self.tls_key,
+            backend_tls_ca=self.backend_tls_ca,
             stream_idle_timeout=self.stream_idle_timeout,
             template=self.template,
         )

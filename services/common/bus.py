@@ -40,7 +40,9 @@ THREATS = StreamSpec("AURA_THREATS", ("aura.threats", "aura.threats.>"))
 ZONES = StreamSpec("AURA_ZONES", ("aura.zones.>",))
 EVENTS = StreamSpec("AURA_EVENTS", ("aura.events.>", "aura.broadcast"))
 DEAD_LETTER = StreamSpec("AURA_DLQ", ("aura.dlq.>",), max_age_s=7 * 24 * 3600.0)
-ALL_STREAMS = (DETECTIONS, TRACKS, TELEMETRY, FUSED, THREATS, ZONES, EVENTS, DEAD_LETTER)
+# Audit entries of every service (aura.audit.<service>), until admin has stored them.
+AUDIT = StreamSpec("AURA_AUDIT", ("aura.audit.>",), max_age_s=7 * 24 * 3600.0)
+ALL_STREAMS = (DETECTIONS, TRACKS, TELEMETRY, FUSED, THREATS, ZONES, EVENTS, DEAD_LETTER, AUDIT)
 
 
 def subject_token(value: str) -> str:

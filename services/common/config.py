@@ -80,6 +80,12 @@ class CommonSettings:
     accept_naive_ts: bool = False
     #: Time zone for naive timestamps when accept_naive_ts is on.
     default_tz: str = "UTC"
+    #: API keys are checked on every RPC (AURA_AUTH=off: local development only).
+    auth: bool = True
+    #: PEM certificate chain the gRPC server presents; with tls_key it turns TLS on.
+    tls_cert: str = ""
+    #: PEM private key of tls_cert.
+    tls_key: str = ""
 
     @classmethod
     def from_env(cls: type[T], env: Mapping[str, str] | None = None, **overrides: Any) -> T:
@@ -106,3 +112,8 @@ class CommonSettings:
             )
         if self.shutdown_grace_s < 0:
             raise SettingsError("AURA_SHUTDOWN_GRACE_S must be >= 0")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise SettingsError("AURA_TLS_CERT and AURA_TLS_KEY go together: set both or neither")
+        for var, path in (("AURA_TLS_CERT", self.tls_cert), ("AURA_TLS_KEY", self.tls_key)):
+            if path and not os.path.isfile(path):
+                raise SettingsError(f"{var}={path!r}: no such file")

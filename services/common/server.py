@@ -100,6 +100,24 @@ class TracingInterceptor(grpc.aio.ServerInterceptor):
         return wrap_handler(handler, around)
 
 
+def server_credentials(tls_cert: str, tls_key: str) -> grpc.ServerCredentials | None:
+    """TLS credentials from PEM files (AURA_TLS_CERT, AURA_TLS_KEY); None when unset."""
+    if not tls_cert:
+        return None
+    with open(tls_key, "rb") as key, open(tls_cert, "rb") as cert:
+        return grpc.ssl_server_credentials([(key.read(), cert.read())])
+
+
+def client_channel(target: str, tls_cert: str = "") -> grpc.aio.Channel:
+    """A channel to a mesh service: TLS trusting `tls_cert` (a self-signed certificate or
+    the CA that signed the services' certificates) when given, else plain text."""
+    if not tls_cert:
+        return grpc.aio.insecure_channel(target)
+    with open(tls_cert, "rb") as cert:
+        creds = grpc.ssl_channel_credentials(root_certificates=cert.read())
+    return grpc.aio.secure_channel(target, creds)
+
+
 @dataclass
 class ServiceApp:
     """What a service hands to `run`: how to register it and how to tell it is ready."""
@@ -111,6 +129,8 @@ class ServiceApp:
     start: Callable[[], Awaitable[None]] | None = None
     stop: Callable[[], Awaitable[None]] | None = None
     interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
+    #: TLS of the port (see `server_credentials`); None serves plain text.
+    credentials: grpc.ServerCredentials | None = None
 
 
 class RunningServer:
@@ -187,7 +207,10 @@ async def start_server(
         reflection.SERVICE_NAME,
     )
     reflection.enable_server_reflection(tuple(names), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    if app.credentials is not None:
+        bound = server.add_secure_port(f"{host}:{port}", app.credentials)
+    else:
+        bound = server.add_insecure_port(f"{host}:{port}")
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
     running.port = bound

@@ -12,9 +12,10 @@ import asyncio
 
 from aura.fusion.v1 import fusion_pb2, fusion_pb2_grpc
 from services.common import bus
+from services.common.auth import Auth
 from services.common.contract import pending_servicer
 from services.common.observability import setup_logging, setup_tracing
-from services.common.server import ServiceApp, serve_forever
+from services.common.server import ServiceApp, serve_forever, server_credentials
 from services.fusion.config import FusionSettings
 
 DESCRIPTOR = fusion_pb2.DESCRIPTOR.services_by_name["FusionService"]
@@ -24,12 +25,14 @@ AREA = "the fusion issue (global identities, fused state, threats and zones)"
 async def build(settings: FusionSettings) -> ServiceApp:
     nc = await bus.connect(settings.nats_url, "fusion")
     await bus.ensure_streams(nc.jetstream(), [bus.TRACKS, bus.FUSED, bus.THREATS, bus.ZONES])
+    auth = await Auth.start(settings, nc.jetstream(), "fusion")
     servicer = pending_servicer(fusion_pb2_grpc.FusionServiceServicer, DESCRIPTOR, AREA)()
 
     async def ready() -> bool:
         return nc.is_connected
 
     async def stop() -> None:
+        await auth.stop()
         await nc.drain()
 
     return ServiceApp(
@@ -38,6 +41,8 @@ async def build(settings: FusionSettings) -> ServiceApp:
         register=lambda s: fusion_pb2_grpc.add_FusionServiceServicer_to_server(servicer, s),
         ready=ready,
         stop=stop,
+        interceptors=[auth.interceptor],
+        credentials=server_credentials(settings.tls_cert, settings.tls_key),
     )
 
 

@@ -6,8 +6,9 @@ import asyncio
 
 from aura.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from services.common import bus
+from services.common.auth import Auth
 from services.common.observability import setup_logging, setup_tracing
-from services.common.server import ServiceApp, serve_forever
+from services.common.server import ServiceApp, serve_forever, server_credentials
 from services.ingest.adapters.nats_bus import IngestBus
 from services.ingest.config import IngestSettings
 from services.ingest.servicer import IngestServicer
@@ -19,10 +20,15 @@ async def build(settings: IngestSettings) -> ServiceApp:
     nc = await bus.connect(settings.nats_url, "ingest")
     ingest_bus = IngestBus(nc, nc.jetstream())
     await ingest_bus.setup()
+    auth = await Auth.start(settings, nc.jetstream(), "ingest")
     servicer = IngestServicer(settings, ingest_bus)
 
     async def ready() -> bool:
         return nc.is_connected
+
+    async def stop() -> None:
+        await auth.stop()
+        await nc.drain()
 
     return ServiceApp(
         name="ingest",
@@ -31,7 +37,9 @@ async def build(settings: IngestSettings) -> ServiceApp:
             servicer, server
         ),
         ready=ready,
-        stop=nc.drain,
+        stop=stop,
+        interceptors=[auth.interceptor],
+        credentials=server_credentials(settings.tls_cert, settings.tls_key),
     )
 
 

@@ -8,9 +8,10 @@ import contextlib
 from aura.common.v1 import common_pb2 as c
 from aura.tracker.v1 import tracker_pb2, tracker_pb2_grpc
 from services.common import bus
+from services.common.auth import Auth
 from services.common.observability import setup_logging, setup_tracing
 from services.common.registry import Registry
-from services.common.server import ServiceApp, serve_forever
+from services.common.server import ServiceApp, serve_forever, server_credentials
 from services.tracker.adapters.checkpoint import CheckpointStore
 from services.tracker.config import TrackerSettings
 from services.tracker.domain.types import MeasurementKind, TrackerConfig
@@ -28,6 +29,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
     await checkpoints.setup()
     registry = Registry()
     await registry.start(js)
+    auth = await Auth.start(settings, js, "tracker")
 
     def config_for(sensor_id: str, kind: MeasurementKind) -> TrackerConfig:
         dims = 2 if kind is MeasurementKind.BOX else settings.tracker_point_dims
@@ -81,6 +83,7 @@ async def build(settings: TrackerSettings) -> ServiceApp:
                 await task
         await pipeline.flush()  # checkpoint and ack what was applied
         await registry.stop()
+        await auth.stop()
         await nc.drain()
 
     async def ready() -> bool:
@@ -94,6 +97,8 @@ async def build(settings: TrackerSettings) -> ServiceApp:
         ready=ready,
         start=start,
         stop=stop,
+        interceptors=[auth.interceptor],
+        credentials=server_credentials(settings.tls_cert, settings.tls_key),
     )
     app.pipeline = pipeline  # type: ignore[attr-defined]
     return app

@@ -79,7 +79,9 @@ async def test_killed_tracker_resumes_with_same_ids_and_no_lost_frame(own_nats, 
 
     await nc.subscribe(f"aura.tracks.{SENSOR}", cb=on_frame)
     ingest = await start_server(
-        await build_ingest(IngestSettings.from_env({}, nats_url=own_nats.url)), "127.0.0.1", 0
+        await build_ingest(IngestSettings.from_env({}, nats_url=own_nats.url, auth=False)),
+        "127.0.0.1",
+        0,
     )
     port = free_port()
     tracker = start_tracker(own_nats.url, port)

@@ -1,5 +1,6 @@
 import datetime
 
+from aura.common.v1 import auth_pb2 as _auth_pb2
 from aura.common.v1 import common_pb2 as _common_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import httpbody_pb2 as _httpbody_pb2
@@ -21,14 +22,6 @@ class ZoneKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ZONE_KIND_MONITORING: _ClassVar[ZoneKind]
     ZONE_KIND_LANE: _ClassVar[ZoneKind]
     ZONE_KIND_COUNTING_LINE: _ClassVar[ZoneKind]
-
-class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    ROLE_UNSPECIFIED: _ClassVar[Role]
-    ROLE_VIEWER: _ClassVar[Role]
-    ROLE_OPERATOR: _ClassVar[Role]
-    ROLE_INGEST: _ClassVar[Role]
-    ROLE_ADMIN: _ClassVar[Role]
 
 class AuditOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -91,11 +84,6 @@ ZONE_KIND_PROTECTED: ZoneKind
 ZONE_KIND_MONITORING: ZoneKind
 ZONE_KIND_LANE: ZoneKind
 ZONE_KIND_COUNTING_LINE: ZoneKind
-ROLE_UNSPECIFIED: Role
-ROLE_VIEWER: Role
-ROLE_OPERATOR: Role
-ROLE_INGEST: Role
-ROLE_ADMIN: Role
 AUDIT_OUTCOME_UNSPECIFIED: AuditOutcome
 AUDIT_OUTCOME_SUCCESS: AuditOutcome
 AUDIT_OUTCOME_DENIED: AuditOutcome
@@ -541,7 +529,7 @@ class ApiKey(_message.Message):
     REVOKED_BY_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     name: str
-    role: Role
+    role: _auth_pb2.Role
     secret_prefix: str
     created_at: _timestamp_pb2.Timestamp
     created_by: str
@@ -550,7 +538,7 @@ class ApiKey(_message.Message):
     revoked: bool
     revoked_at: _timestamp_pb2.Timestamp
     revoked_by: str
-    def __init__(self, key_id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., secret_prefix: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked: bool = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_by: _Optional[str] = ...) -> None: ...
+    def __init__(self, key_id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[_Union[_auth_pb2.Role, str]] = ..., secret_prefix: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked: bool = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_by: _Optional[str] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
     __slots__ = ("name", "role", "expires_at")
@@ -558,9 +546,9 @@ class CreateApiKeyRequest(_message.Message):
     ROLE_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     name: str
-    role: Role
+    role: _auth_pb2.Role
     expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[_auth_pb2.Role, str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateApiKeyResponse(_message.Message):
     __slots__ = ("api_key", "secret")
@@ -618,7 +606,7 @@ class AuditEntry(_message.Message):
     time: _timestamp_pb2.Timestamp
     key_id: str
     key_name: str
-    role: Role
+    role: _auth_pb2.Role
     rpc: str
     target: str
     outcome: AuditOutcome
@@ -626,7 +614,7 @@ class AuditEntry(_message.Message):
     detail: str
     peer: str
     trace_id: str
-    def __init__(self, entry_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., key_name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., rpc: _Optional[str] = ..., target: _Optional[str] = ..., outcome: _Optional[_Union[AuditOutcome, str]] = ..., status_code: _Optional[str] = ..., detail: _Optional[str] = ..., peer: _Optional[str] = ..., trace_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, entry_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., key_name: _Optional[str] = ..., role: _Optional[_Union[_auth_pb2.Role, str]] = ..., rpc: _Optional[str] = ..., target: _Optional[str] = ..., outcome: _Optional[_Union[AuditOutcome, str]] = ..., status_code: _Optional[str] = ..., detail: _Optional[str] = ..., peer: _Optional[str] = ..., trace_id: _Optional[str] = ...) -> None: ...
 
 class ListAuditLogRequest(_message.Message):
     __slots__ = ("start_time", "end_time", "key_id", "role", "rpc", "target", "outcome", "page_size", "page_token")
@@ -642,13 +630,13 @@ class ListAuditLogRequest(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     key_id: str
-    role: Role
+    role: _auth_pb2.Role
     rpc: str
     target: str
     outcome: AuditOutcome
     page_size: int
     page_token: str
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., rpc: _Optional[str] = ..., target: _Optional[str] = ..., outcome: _Optional[_Union[AuditOutcome, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., role: _Optional[_Union[_auth_pb2.Role, str]] = ..., rpc: _Optional[str] = ..., target: _Optional[str] = ..., outcome: _Optional[_Union[AuditOutcome, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListAuditLogResponse(_message.Message):
     __slots__ = ("entries", "next_page_token")

@@ -1,6 +1,7 @@
 import datetime
 
 from aura.admin.v1 import admin_pb2 as _admin_pb2
+from aura.common.v1 import auth_pb2 as _auth_pb2
 from aura.common.v1 import common_pb2 as _common_pb2
 from aura.fusion.v1 import fusion_pb2 as _fusion_pb2
 from aura.ingest.v1 import ingest_pb2 as _ingest_pb2

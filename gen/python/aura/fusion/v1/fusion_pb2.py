@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aura.common.v1 import auth_pb2 as aura_dot_common_dot_v1_dot_auth__pb2
 from aura.common.v1 import common_pb2 as aura_dot_common_dot_v1_dot_common__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61ura/fusion/v1/fusion.proto\x12\x0e\x61ura.fusion.v1\x1a\x1b\x61ura/common/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x01\n\x0eSensorTrackRef\x12\x11\n\tsensor_id\x18\x01 \x01(\t\x12\x10\n\x08track_id\x18\x02 \x01(\t\x12/\n\x0bsensor_kind\x18\x03 \x01(\x0e\x32\x1a.aura.common.v1.SensorKind\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x04\n\nFusedTrack\x12\x11\n\tglobal_id\x18\x01 \x01(\t\x12\x0f\n\x07site_id\x18\x02 \x01(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.aura.common.v1.TrackStatus\x12)\n\x08position\x18\x04 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12*\n\x08velocity\x18\x05 \x01(\x0b\x32\x18.aura.common.v1.Velocity\x12.\n\ncovariance\x18\x06 \x01(\x0b\x32\x1a.aura.common.v1.Covariance\x12\x11\n\tspeed_mps\x18\x07 \x01(\x01\x12\x13\n\x0bheading_deg\x18\x08 \x01(\x01\x12\x13\n\x0b\x63lass_label\x18\t \x01(\t\x12\x12\n\nconfidence\x18\n \x01(\x01\x12\x34\n\x0c\x63ontributors\x18\x0b \x03(\x0b\x32\x1e.aura.fusion.v1.SensorTrackRef\x12\x14\n\x0cthreat_level\x18\x0c \x01(\r\x12\x15\n\rthreat_reason\x18\r \x01(\t\x12\x10\n\x08zone_ids\x18\x0e \x03(\t\x12.\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x0f\x46usedTrackPoint\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08position\x18\x02 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12*\n\x08velocity\x18\x03 \x01(\x0b\x32\x18.aura.common.v1.Velocity\"\xc0\x01\n\x10\x46usedTrackFilter\x12\x10\n\x08zone_ids\x18\x01 \x03(\t\x12\x14\n\x0c\x63lass_labels\x18\x02 \x03(\t\x12\x12\n\nsensor_ids\x18\x03 \x03(\t\x12-\n\x08statuses\x18\x04 \x03(\x0e\x32\x1b.aura.common.v1.TrackStatus\x12\x16\n\x0emin_confidence\x18\x05 \x01(\x01\x12\x18\n\x10min_threat_level\x18\x06 \x01(\r\x12\x0f\n\x07site_id\x18\x07 \x01(\t\"q\n\x16ListFusedTracksRequest\x12\x30\n\x06\x66ilter\x18\x01 \x01(\x0b\x32 .aura.fusion.v1.FusedTrackFilter\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\"\xa7\x01\n\x17ListFusedTracksResponse\x12\x30\n\x0c\x66used_tracks\x18\x01 \x03(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\r\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x14GetFusedTrackRequest\x12\x11\n\tglobal_id\x18\x01 \x01(\t\x12\x15\n\rtrail_seconds\x18\x02 \x01(\r\"x\n\x15GetFusedTrackResponse\x12/\n\x0b\x66used_track\x18\x01 \x01(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12.\n\x05trail\x18\x02 \x03(\x0b\x32\x1f.aura.fusion.v1.FusedTrackPoint\"e\n\x18StreamFusedTracksRequest\x12\x30\n\x06\x66ilter\x18\x01 \x01(\x0b\x32 .aura.fusion.v1.FusedTrackFilter\x12\x17\n\x0fmin_interval_ms\x18\x02 \x01(\r\"\xa1\x01\n\x19StreamFusedTracksResponse\x12\x31\n\x04type\x18\x01 \x01(\x0e\x32#.aura.fusion.v1.FusedTrackEventType\x12/\n\x0b\x66used_track\x18\x02 \x01(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12\x0e\n\x06missed\x18\x04 \x01(\x04\"\xd7\x03\n\x06Threat\x12\x11\n\tglobal_id\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\r\x12\x16\n\x0eprevious_level\x18\x03 \x01(\r\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.aura.fusion.v1.ThreatKind\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0f\n\x07zone_id\x18\x06 \x01(\t\x12)\n\x08position\x18\x07 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12\x11\n\tspeed_mps\x18\x08 \x01(\x01\x12\'\n\x1atime_to_closest_approach_s\x18\t \x01(\x01H\x00\x88\x01\x01\x12\x1f\n\x12\x63losest_approach_m\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x14\n\x07\x64well_s\x18\x0b \x01(\x01H\x02\x88\x01\x01\x12\x13\n\x0b\x63lass_label\x18\x0c \x01(\t\x12\x12\n\nconfidence\x18\r \x01(\x01\x12-\n\ttimestamp\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08sequence\x18\x0f \x01(\x04\x42\x1d\n\x1b_time_to_closest_approach_sB\x15\n\x13_closest_approach_mB\n\n\x08_dwell_s\";\n\x14StreamThreatsRequest\x12\x11\n\tmin_level\x18\x01 \x01(\r\x12\x10\n\x08zone_ids\x18\x02 \x03(\t\"~\n\x15StreamThreatsResponse\x12-\n\x04type\x18\x01 \x01(\x0e\x32\x1f.aura.fusion.v1.ThreatEventType\x12&\n\x06threat\x18\x02 \x01(\x0b\x32\x16.aura.fusion.v1.Threat\x12\x0e\n\x06missed\x18\x03 \x01(\x04\"\xef\x02\n\tZoneEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12+\n\x04type\x18\x02 \x01(\x0e\x32\x1d.aura.fusion.v1.ZoneEventType\x12\x0f\n\x07zone_id\x18\x03 \x01(\t\x12\x11\n\tzone_name\x18\x04 \x01(\t\x12\x11\n\tglobal_id\x18\x05 \x01(\t\x12\x13\n\x0b\x63lass_label\x18\x06 \x01(\t\x12-\n\ttimestamp\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08position\x18\x08 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12\x11\n\tspeed_mps\x18\t \x01(\x01\x12\x0f\n\x07\x64well_s\x18\n \x01(\x01\x12\x34\n\tdirection\x18\x0b \x01(\x0e\x32!.aura.fusion.v1.CrossingDirection\x12\x12\n\nsensor_ids\x18\x0c \x03(\t\x12\x0f\n\x07site_id\x18\r \x01(\t\"\x97\x02\n\x0f\x46usedTrackFrame\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06tracks\x18\x03 \x03(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x16\n\x0enew_global_ids\x18\x04 \x03(\t\x12\x32\n\x0e\x64\x65leted_tracks\x18\x05 \x03(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x18\n\x10live_track_count\x18\x06 \x01(\r\x12\x1a\n\x12processing_time_ms\x18\x07 \x01(\x01\x12\x15\n\rsource_frames\x18\x08 \x03(\t*\xc3\x02\n\x13\x46usedTrackEventType\x12&\n\"FUSED_TRACK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12#\n\x1f\x46USED_TRACK_EVENT_TYPE_SNAPSHOT\x10\x01\x12,\n(FUSED_TRACK_EVENT_TYPE_SNAPSHOT_COMPLETE\x10\x02\x12\x1e\n\x1a\x46USED_TRACK_EVENT_TYPE_NEW\x10\x03\x12\"\n\x1e\x46USED_TRACK_EVENT_TYPE_UPDATED\x10\x04\x12\"\n\x1e\x46USED_TRACK_EVENT_TYPE_DELETED\x10\x05\x12&\n\"FUSED_TRACK_EVENT_TYPE_LEFT_FILTER\x10\x06\x12!\n\x1d\x46USED_TRACK_EVENT_TYPE_MISSED\x10\x07*~\n\nThreatKind\x12\x1b\n\x17THREAT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTHREAT_KIND_PROTECTED_ZONE\x10\x01\x12\x18\n\x14THREAT_KIND_APPROACH\x10\x02\x12\x19\n\x15THREAT_KIND_LOITERING\x10\x03*\xba\x01\n\x0fThreatEventType\x12!\n\x1dTHREAT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTHREAT_EVENT_TYPE_SNAPSHOT\x10\x01\x12\'\n#THREAT_EVENT_TYPE_SNAPSHOT_COMPLETE\x10\x02\x12\x1d\n\x19THREAT_EVENT_TYPE_CHANGED\x10\x03\x12\x1c\n\x18THREAT_EVENT_TYPE_MISSED\x10\x04*\xa3\x01\n\rZoneEventType\x12\x1f\n\x1bZONE_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x19\n\x15ZONE_EVENT_TYPE_ENTER\x10\x01\x12\x18\n\x14ZONE_EVENT_TYPE_EXIT\x10\x02\x12\x19\n\x15ZONE_EVENT_TYPE_DWELL\x10\x03\x12!\n\x1dZONE_EVENT_TYPE_LINE_CROSSING\x10\x04*\x83\x01\n\x11\x43rossingDirection\x12\"\n\x1e\x43ROSSING_DIRECTION_UNSPECIFIED\x10\x00\x12$\n CROSSING_DIRECTION_LEFT_TO_RIGHT\x10\x01\x12$\n CROSSING_DIRECTION_RIGHT_TO_LEFT\x10\x02\x32\x9c\x04\n\rFusionService\x12|\n\x0fListFusedTracks\x12&.aura.fusion.v1.ListFusedTracksRequest\x1a\'.aura.fusion.v1.ListFusedTracksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/fused-tracks\x12\x82\x01\n\rGetFusedTrack\x12$.aura.fusion.v1.GetFusedTrackRequest\x1a%.aura.fusion.v1.GetFusedTrackResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/fused-tracks/{global_id}\x12\x8b\x01\n\x11StreamFusedTracks\x12(.aura.fusion.v1.StreamFusedTracksRequest\x1a).aura.fusion.v1.StreamFusedTracksResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/fused-tracks:stream0\x01\x12z\n\rStreamThreats\x12$.aura.fusion.v1.StreamThreatsRequest\x1a%.aura.fusion.v1.StreamThreatsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/threats:stream0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61ura/fusion/v1/fusion.proto\x12\x0e\x61ura.fusion.v1\x1a\x19\x61ura/common/v1/auth.proto\x1a\x1b\x61ura/common/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x01\n\x0eSensorTrackRef\x12\x11\n\tsensor_id\x18\x01 \x01(\t\x12\x10\n\x08track_id\x18\x02 \x01(\t\x12/\n\x0bsensor_kind\x18\x03 \x01(\x0e\x32\x1a.aura.common.v1.SensorKind\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x04\n\nFusedTrack\x12\x11\n\tglobal_id\x18\x01 \x01(\t\x12\x0f\n\x07site_id\x18\x02 \x01(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.aura.common.v1.TrackStatus\x12)\n\x08position\x18\x04 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12*\n\x08velocity\x18\x05 \x01(\x0b\x32\x18.aura.common.v1.Velocity\x12.\n\ncovariance\x18\x06 \x01(\x0b\x32\x1a.aura.common.v1.Covariance\x12\x11\n\tspeed_mps\x18\x07 \x01(\x01\x12\x13\n\x0bheading_deg\x18\x08 \x01(\x01\x12\x13\n\x0b\x63lass_label\x18\t \x01(\t\x12\x12\n\nconfidence\x18\n \x01(\x01\x12\x34\n\x0c\x63ontributors\x18\x0b \x03(\x0b\x32\x1e.aura.fusion.v1.SensorTrackRef\x12\x14\n\x0cthreat_level\x18\x0c \x01(\r\x12\x15\n\rthreat_reason\x18\r \x01(\t\x12\x10\n\x08zone_ids\x18\x0e \x03(\t\x12.\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x0f\x46usedTrackPoint\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08position\x18\x02 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12*\n\x08velocity\x18\x03 \x01(\x0b\x32\x18.aura.common.v1.Velocity\"\xc0\x01\n\x10\x46usedTrackFilter\x12\x10\n\x08zone_ids\x18\x01 \x03(\t\x12\x14\n\x0c\x63lass_labels\x18\x02 \x03(\t\x12\x12\n\nsensor_ids\x18\x03 \x03(\t\x12-\n\x08statuses\x18\x04 \x03(\x0e\x32\x1b.aura.common.v1.TrackStatus\x12\x16\n\x0emin_confidence\x18\x05 \x01(\x01\x12\x18\n\x10min_threat_level\x18\x06 \x01(\r\x12\x0f\n\x07site_id\x18\x07 \x01(\t\"q\n\x16ListFusedTracksRequest\x12\x30\n\x06\x66ilter\x18\x01 \x01(\x0b\x32 .aura.fusion.v1.FusedTrackFilter\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\"\xa7\x01\n\x17ListFusedTracksResponse\x12\x30\n\x0c\x66used_tracks\x18\x01 \x03(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\r\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x14GetFusedTrackRequest\x12\x11\n\tglobal_id\x18\x01 \x01(\t\x12\x15\n\rtrail_seconds\x18\x02 \x01(\r\"x\n\x15GetFusedTrackResponse\x12/\n\x0b\x66used_track\x18\x01 \x01(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12.\n\x05trail\x18\x02 \x03(\x0b\x32\x1f.aura.fusion.v1.FusedTrackPoint\"e\n\x18StreamFusedTracksRequest\x12\x30\n\x06\x66ilter\x18\x01 \x01(\x0b\x32 .aura.fusion.v1.FusedTrackFilter\x12\x17\n\x0fmin_interval_ms\x18\x02 \x01(\r\"\xa1\x01\n\x19StreamFusedTracksResponse\x12\x31\n\x04type\x18\x01 \x01(\x0e\x32#.aura.fusion.v1.FusedTrackEventType\x12/\n\x0b\x66used_track\x18\x02 \x01(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12\x0e\n\x06missed\x18\x04 \x01(\x04\"\xd7\x03\n\x06Threat\x12\x11\n\tglobal_id\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\r\x12\x16\n\x0eprevious_level\x18\x03 \x01(\r\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.aura.fusion.v1.ThreatKind\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0f\n\x07zone_id\x18\x06 \x01(\t\x12)\n\x08position\x18\x07 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12\x11\n\tspeed_mps\x18\x08 \x01(\x01\x12\'\n\x1atime_to_closest_approach_s\x18\t \x01(\x01H\x00\x88\x01\x01\x12\x1f\n\x12\x63losest_approach_m\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x14\n\x07\x64well_s\x18\x0b \x01(\x01H\x02\x88\x01\x01\x12\x13\n\x0b\x63lass_label\x18\x0c \x01(\t\x12\x12\n\nconfidence\x18\r \x01(\x01\x12-\n\ttimestamp\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08sequence\x18\x0f \x01(\x04\x42\x1d\n\x1b_time_to_closest_approach_sB\x15\n\x13_closest_approach_mB\n\n\x08_dwell_s\";\n\x14StreamThreatsRequest\x12\x11\n\tmin_level\x18\x01 \x01(\r\x12\x10\n\x08zone_ids\x18\x02 \x03(\t\"~\n\x15StreamThreatsResponse\x12-\n\x04type\x18\x01 \x01(\x0e\x32\x1f.aura.fusion.v1.ThreatEventType\x12&\n\x06threat\x18\x02 \x01(\x0b\x32\x16.aura.fusion.v1.Threat\x12\x0e\n\x06missed\x18\x03 \x01(\x04\"\xef\x02\n\tZoneEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12+\n\x04type\x18\x02 \x01(\x0e\x32\x1d.aura.fusion.v1.ZoneEventType\x12\x0f\n\x07zone_id\x18\x03 \x01(\t\x12\x11\n\tzone_name\x18\x04 \x01(\t\x12\x11\n\tglobal_id\x18\x05 \x01(\t\x12\x13\n\x0b\x63lass_label\x18\x06 \x01(\t\x12-\n\ttimestamp\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08position\x18\x08 \x01(\x0b\x32\x17.aura.common.v1.Vector3\x12\x11\n\tspeed_mps\x18\t \x01(\x01\x12\x0f\n\x07\x64well_s\x18\n \x01(\x01\x12\x34\n\tdirection\x18\x0b \x01(\x0e\x32!.aura.fusion.v1.CrossingDirection\x12\x12\n\nsensor_ids\x18\x0c \x03(\t\x12\x0f\n\x07site_id\x18\r \x01(\t\"\x97\x02\n\x0f\x46usedTrackFrame\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06tracks\x18\x03 \x03(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x16\n\x0enew_global_ids\x18\x04 \x03(\t\x12\x32\n\x0e\x64\x65leted_tracks\x18\x05 \x03(\x0b\x32\x1a.aura.fusion.v1.FusedTrack\x12\x18\n\x10live_track_count\x18\x06 \x01(\r\x12\x1a\n\x12processing_time_ms\x18\x07 \x01(\x01\x12\x15\n\rsource_frames\x18\x08 \x03(\t*\xc3\x02\n\x13\x46usedTrackEventType\x12&\n\"FUSED_TRACK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12#\n\x1f\x46USED_TRACK_EVENT_TYPE_SNAPSHOT\x10\x01\x12,\n(FUSED_TRACK_EVENT_TYPE_SNAPSHOT_COMPLETE\x10\x02\x12\x1e\n\x1a\x46USED_TRACK_EVENT_TYPE_NEW\x10\x03\x12\"\n\x1e\x46USED_TRACK_EVENT_TYPE_UPDATED\x10\x04\x12\"\n\x1e\x46USED_TRACK_EVENT_TYPE_DELETED\x10\x05\x12&\n\"FUSED_TRACK_EVENT_TYPE_LEFT_FILTER\x10\x06\x12!\n\x1d\x46USED_TRACK_EVENT_TYPE_MISSED\x10\x07*~\n\nThreatKind\x12\x1b\n\x17THREAT_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTHREAT_KIND_PROTECTED_ZONE\x10\x01\x12\x18\n\x14THREAT_KIND_APPROACH\x10\x02\x12\x19\n\x15THREAT_KIND_LOITERING\x10\x03*\xba\x01\n\x0fThreatEventType\x12!\n\x1dTHREAT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTHREAT_EVENT_TYPE_SNAPSHOT\x10\x01\x12\'\n#THREAT_EVENT_TYPE_SNAPSHOT_COMPLETE\x10\x02\x12\x1d\n\x19THREAT_EVENT_TYPE_CHANGED\x10\x03\x12\x1c\n\x18THREAT_EVENT_TYPE_MISSED\x10\x04*\xa3\x01\n\rZoneEventType\x12\x1f\n\x1bZONE_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x19\n\x15ZONE_EVENT_TYPE_ENTER\x10\x01\x12\x18\n\x14ZONE_EVENT_TYPE_EXIT\x10\x02\x12\x19\n\x15ZONE_EVENT_TYPE_DWELL\x10\x03\x12!\n\x1dZONE_EVENT_TYPE_LINE_CROSSING\x10\x04*\x83\x01\n\x11\x43rossingDirection\x12\"\n\x1e\x43ROSSING_DIRECTION_UNSPECIFIED\x10\x00\x12$\n CROSSING_DIRECTION_LEFT_TO_RIGHT\x10\x01\x12$\n CROSSING_DIRECTION_RIGHT_TO_LEFT\x10\x02\x32\xad\x04\n\rFusionService\x12\x80\x01\n\x0fListFusedTracks\x12&.aura.fusion.v1.ListFusedTracksRequest\x1a\'.aura.fusion.v1.ListFusedTracksResponse\"\x1c\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/fused-tracks\x12\x86\x01\n\rGetFusedTrack\x12$.aura.fusion.v1.GetFusedTrackRequest\x1a%.aura.fusion.v1.GetFusedTrackResponse\"(\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/fused-tracks/{global_id}\x12\x8f\x01\n\x11StreamFusedTracks\x12(.aura.fusion.v1.StreamFusedTracksRequest\x1a).aura.fusion.v1.StreamFusedTracksResponse\"#\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/fused-tracks:stream0\x01\x12~\n\rStreamThreats\x12$.aura.fusion.v1.StreamThreatsRequest\x1a%.aura.fusion.v1.StreamThreatsResponse\"\x1e\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/threats:stream0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,53 +36,53 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aura.fusion.v1.fusion_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FUSIONSERVICE'].methods_by_name['ListFusedTracks']._loaded_options = None
-  _globals['_FUSIONSERVICE'].methods_by_name['ListFusedTracks']._serialized_options = b'\202\323\344\223\002\022\022\020/v1/fused-tracks'
+  _globals['_FUSIONSERVICE'].methods_by_name['ListFusedTracks']._serialized_options = b'\210\265\030\001\202\323\344\223\002\022\022\020/v1/fused-tracks'
   _globals['_FUSIONSERVICE'].methods_by_name['GetFusedTrack']._loaded_options = None
-  _globals['_FUSIONSERVICE'].methods_by_name['GetFusedTrack']._serialized_options = b'\202\323\344\223\002\036\022\034/v1/fused-tracks/{global_id}'
+  _globals['_FUSIONSERVICE'].methods_by_name['GetFusedTrack']._serialized_options = b'\210\265\030\001\202\323\344\223\002\036\022\034/v1/fused-tracks/{global_id}'
   _globals['_FUSIONSERVICE'].methods_by_name['StreamFusedTracks']._loaded_options = None
-  _globals['_FUSIONSERVICE'].methods_by_name['StreamFusedTracks']._serialized_options = b'\202\323\344\223\002\031\022\027/v1/fused-tracks:stream'
+  _globals['_FUSIONSERVICE'].methods_by_name['StreamFusedTracks']._serialized_options = b'\210\265\030\001\202\323\344\223\002\031\022\027/v1/fused-tracks:stream'
   _globals['_FUSIONSERVICE'].methods_by_name['StreamThreats']._loaded_options = None
-  _globals['_FUSIONSERVICE'].methods_by_name['StreamThreats']._serialized_options = b'\202\323\344\223\002\024\022\022/v1/threats:stream'
-  _globals['_FUSEDTRACKEVENTTYPE']._serialized_start=3222
-  _globals['_FUSEDTRACKEVENTTYPE']._serialized_end=3545
-  _globals['_THREATKIND']._serialized_start=3547
-  _globals['_THREATKIND']._serialized_end=3673
-  _globals['_THREATEVENTTYPE']._serialized_start=3676
-  _globals['_THREATEVENTTYPE']._serialized_end=3862
-  _globals['_ZONEEVENTTYPE']._serialized_start=3865
-  _globals['_ZONEEVENTTYPE']._serialized_end=4028
-  _globals['_CROSSINGDIRECTION']._serialized_start=4031
-  _globals['_CROSSINGDIRECTION']._serialized_end=4162
-  _globals['_SENSORTRACKREF']._serialized_start=140
-  _globals['_SENSORTRACKREF']._serialized_end=290
-  _globals['_FUSEDTRACK']._serialized_start=293
-  _globals['_FUSEDTRACK']._serialized_end=815
-  _globals['_FUSEDTRACKPOINT']._serialized_start=818
-  _globals['_FUSEDTRACKPOINT']._serialized_end=969
-  _globals['_FUSEDTRACKFILTER']._serialized_start=972
-  _globals['_FUSEDTRACKFILTER']._serialized_end=1164
-  _globals['_LISTFUSEDTRACKSREQUEST']._serialized_start=1166
-  _globals['_LISTFUSEDTRACKSREQUEST']._serialized_end=1279
-  _globals['_LISTFUSEDTRACKSRESPONSE']._serialized_start=1282
-  _globals['_LISTFUSEDTRACKSRESPONSE']._serialized_end=1449
-  _globals['_GETFUSEDTRACKREQUEST']._serialized_start=1451
-  _globals['_GETFUSEDTRACKREQUEST']._serialized_end=1515
-  _globals['_GETFUSEDTRACKRESPONSE']._serialized_start=1517
-  _globals['_GETFUSEDTRACKRESPONSE']._serialized_end=1637
-  _globals['_STREAMFUSEDTRACKSREQUEST']._serialized_start=1639
-  _globals['_STREAMFUSEDTRACKSREQUEST']._serialized_end=1740
-  _globals['_STREAMFUSEDTRACKSRESPONSE']._serialized_start=1743
-  _globals['_STREAMFUSEDTRACKSRESPONSE']._serialized_end=1904
-  _globals['_THREAT']._serialized_start=1907
-  _globals['_THREAT']._serialized_end=2378
-  _globals['_STREAMTHREATSREQUEST']._serialized_start=2380
-  _globals['_STREAMTHREATSREQUEST']._serialized_end=2439
-  _globals['_STREAMTHREATSRESPONSE']._serialized_start=2441
-  _globals['_STREAMTHREATSRESPONSE']._serialized_end=2567
-  _globals['_ZONEEVENT']._serialized_start=2570
-  _globals['_ZONEEVENT']._serialized_end=2937
-  _globals['_FUSEDTRACKFRAME']._serialized_start=2940
-  _globals['_FUSEDTRACKFRAME']._serialized_end=3219
-  _globals['_FUSIONSERVICE']._serialized_start=4165
-  _globals['_FUSIONSERVICE']._serialized_end=4705
+  _globals['_FUSIONSERVICE'].methods_by_name['StreamThreats']._serialized_options = b'\210\265\030\001\202\323\344\223\002\024\022\022/v1/threats:stream'
+  _globals['_FUSEDTRACKEVENTTYPE']._serialized_start=3249
+  _globals['_FUSEDTRACKEVENTTYPE']._serialized_end=3572
+  _globals['_THREATKIND']._serialized_start=3574
+  _globals['_THREATKIND']._serialized_end=3700
+  _globals['_THREATEVENTTYPE']._serialized_start=3703
+  _globals['_THREATEVENTTYPE']._serialized_end=3889
+  _globals['_ZONEEVENTTYPE']._serialized_start=3892
+  _globals['_ZONEEVENTTYPE']._serialized_end=4055
+  _globals['_CROSSINGDIRECTION']._serialized_start=4058
+  _globals['_CROSSINGDIRECTION']._serialized_end=4189
+  _globals['_SENSORTRACKREF']._serialized_start=167
+  _globals['_SENSORTRACKREF']._serialized_end=317
+  _globals['_FUSEDTRACK']._serialized_start=320
+  _globals['_FUSEDTRACK']._serialized_end=842
+  _globals['_FUSEDTRACKPOINT']._serialized_start=845
+  _globals['_FUSEDTRACKPOINT']._serialized_end=996
+  _globals['_FUSEDTRACKFILTER']._serialized_start=999
+  _globals['_FUSEDTRACKFILTER']._serialized_end=1191
+  _globals['_LISTFUSEDTRACKSREQUEST']._serialized_start=1193
+  _globals['_LISTFUSEDTRACKSREQUEST']._serialized_end=1306
+  _globals['_LISTFUSEDTRACKSRESPONSE']._serialized_start=1309
+  _globals['_LISTFUSEDTRACKSRESPONSE']._serialized_end=1476
+  _globals['_GETFUSEDTRACKREQUEST']._serialized_start=1478
+  _globals['_GETFUSEDTRACKREQUEST']._serialized_end=1542
+  _globals['_GETFUSEDTRACKRESPONSE']._serialized_start=1544
+  _globals['_GETFUSEDTRACKRESPONSE']._serialized_end=1664
+  _globals['_STREAMFUSEDTRACKSREQUEST']._serialized_start=1666
+  _globals['_STREAMFUSEDTRACKSREQUEST']._serialized_end=1767
+  _globals['_STREAMFUSEDTRACKSRESPONSE']._serialized_start=1770
+  _globals['_STREAMFUSEDTRACKSRESPONSE']._serialized_end=1931
+  _globals['_THREAT']._serialized_start=1934
+  _globals['_THREAT']._serialized_end=2405
+  _globals['_STREAMTHREATSREQUEST']._serialized_start=2407
+  _globals['_STREAMTHREATSREQUEST']._serialized_end=2466
+  _globals['_STREAMTHREATSRESPONSE']._serialized_start=2468
+  _globals['_STREAMTHREATSRESPONSE']._serialized_end=2594
+  _globals['_ZONEEVENT']._serialized_start=2597
+  _globals['_ZONEEVENT']._serialized_end=2964
+  _globals['_FUSEDTRACKFRAME']._serialized_start=2967
+  _globals['_FUSEDTRACKFRAME']._serialized_end=3246
+  _globals['_FUSIONSERVICE']._serialized_start=4192
+  _globals['_FUSIONSERVICE']._serialized_end=4749
 # @@protoc_insertion_point(module_scope)

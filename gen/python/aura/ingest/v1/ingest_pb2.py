@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aura.common.v1 import auth_pb2 as aura_dot_common_dot_v1_dot_auth__pb2
 from aura.common.v1 import common_pb2 as aura_dot_common_dot_v1_dot_common__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61ura/ingest/v1/ingest.proto\x12\x0e\x61ura.ingest.v1\x1a\x1b\x61ura/common/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"I\n\x18PublishDetectionsRequest\x12-\n\ndetections\x18\x01 \x03(\x0b\x32\x19.aura.common.v1.Detection\"]\n\x19PublishDetectionsResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\r\x12.\n\x06\x66rames\x18\x02 \x03(\x0b\x32\x1e.aura.ingest.v1.PublishedFrame\"u\n\x0ePublishedFrame\x12\x11\n\tsensor_id\x18\x01 \x01(\t\x12\x10\n\x08\x66rame_id\x18\x02 \x01(\x04\x12\x12\n\ndetections\x18\x03 \x01(\r\x12\x11\n\tduplicate\x18\x04 \x01(\x08\x12\x17\n\x0fstream_sequence\x18\x05 \x01(\x04\"H\n\x17StreamDetectionsRequest\x12-\n\ndetections\x18\x01 \x03(\x0b\x32\x19.aura.common.v1.Detection\"a\n\x18StreamDetectionsResponse\x12\x0f\n\x07\x62\x61tches\x18\x01 \x01(\r\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x04\x12\x0e\n\x06\x66rames\x18\x03 \x01(\x04\x12\x12\n\nduplicates\x18\x04 \x01(\x04\"1\n\x0eLegacyPosition\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\"\xaa\x01\n\x0fLegacyDetection\x12\x11\n\tsensor_id\x18\x01 \x01(\t\x12\x11\n\ttimestamp\x18\x02 \x01(\t\x12\x30\n\x08position\x18\x03 \x01(\x0b\x32\x1e.aura.ingest.v1.LegacyPosition\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12+\n\nattributes\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xd3\x01\n\x0cTrackRequest\x12\x39\n\x10radar_detections\x18\x01 \x03(\x0b\x32\x1f.aura.ingest.v1.LegacyDetection\x12:\n\x11\x63\x61mera_detections\x18\x02 \x03(\x0b\x32\x1f.aura.ingest.v1.LegacyDetection\x12\x39\n\x10lidar_detections\x18\x03 \x03(\x0b\x32\x1f.aura.ingest.v1.LegacyDetection\x12\x11\n\ttimestamp\x18\x04 \x01(\t\"\xa4\x02\n\x0bLegacyTrack\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x08position\x18\x02 \x01(\x0b\x32\x1e.aura.ingest.v1.LegacyPosition\x12*\n\x08velocity\x18\x03 \x01(\x0b\x32\x18.aura.common.v1.Velocity\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x14\n\x0cthreat_level\x18\x06 \x01(\x05\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsensor_id\x18\t \x01(\t\"J\n\x0cLegacyThreat\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12\x14\n\x0cthreat_level\x18\x02 \x01(\x05\x12\x12\n\nconfidence\x18\x03 \x01(\x01\"\x86\x02\n\rTrackResponse\x12\x32\n\ractive_tracks\x18\x01 \x03(\x0b\x32\x1b.aura.ingest.v1.LegacyTrack\x12/\n\nnew_tracks\x18\x02 \x03(\x0b\x32\x1b.aura.ingest.v1.LegacyTrack\x12\x33\n\x0e\x64\x65leted_tracks\x18\x03 \x03(\x0b\x32\x1b.aura.ingest.v1.LegacyTrack\x12-\n\x07threats\x18\x04 \x03(\x0b\x32\x1c.aura.ingest.v1.LegacyThreat\x12\x1a\n\x12processing_time_ms\x18\x05 \x01(\x01\x12\x10\n\x08\x66rame_id\x18\x06 \x01(\x04\"\x81\x01\n\x0fTelemetrySample\x12\x11\n\tsource_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x01\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x17PublishTelemetryRequest\x12\x30\n\x07samples\x18\x01 \x03(\x0b\x32\x1f.aura.ingest.v1.TelemetrySample\",\n\x18PublishTelemetryResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\r\"U\n\x0eTelemetryBatch\x12\x11\n\tsource_id\x18\x01 \x01(\t\x12\x30\n\x07samples\x18\x02 \x03(\x0b\x32\x1f.aura.ingest.v1.TelemetrySample2\xec\x03\n\rIngestService\x12\x8b\x01\n\x11PublishDetections\x12(.aura.ingest.v1.PublishDetectionsRequest\x1a).aura.ingest.v1.PublishDetectionsResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/detections:publish:\x01*\x12g\n\x10StreamDetections\x12\'.aura.ingest.v1.StreamDetectionsRequest\x1a(.aura.ingest.v1.StreamDetectionsResponse(\x01\x12Z\n\x05Track\x12\x1c.aura.ingest.v1.TrackRequest\x1a\x1d.aura.ingest.v1.TrackResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/track:\x01*\x12\x87\x01\n\x10PublishTelemetry\x12\'.aura.ingest.v1.PublishTelemetryRequest\x1a(.aura.ingest.v1.PublishTelemetryResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/v1/telemetry:publish:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61ura/ingest/v1/ingest.proto\x12\x0e\x61ura.ingest.v1\x1a\x19\x61ura/common/v1/auth.proto\x1a\x1b\x61ura/common/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"I\n\x18PublishDetectionsRequest\x12-\n\ndetections\x18\x01 \x03(\x0b\x32\x19.aura.common.v1.Detection\"]\n\x19PublishDetectionsResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\r\x12.\n\x06\x66rames\x18\x02 \x03(\x0b\x32\x1e.aura.ingest.v1.PublishedFrame\"u\n\x0ePublishedFrame\x12\x11\n\tsensor_id\x18\x01 \x01(\t\x12\x10\n\x08\x66rame_id\x18\x02 \x01(\x04\x12\x12\n\ndetections\x18\x03 \x01(\r\x12\x11\n\tduplicate\x18\x04 \x01(\x08\x12\x17\n\x0fstream_sequence\x18\x05 \x01(\x04\"H\n\x17StreamDetectionsRequest\x12-\n\ndetections\x18\x01 \x03(\x0b\x32\x19.aura.common.v1.Detection\"a\n\x18StreamDetectionsResponse\x12\x0f\n\x07\x62\x61tches\x18\x01 \x01(\r\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x04\x12\x0e\n\x06\x66rames\x18\x03 \x01(\x04\x12\x12\n\nduplicates\x18\x04 \x01(\x04\"1\n\x0eLegacyPosition\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\t\n\x01z\x18\x03 \x01(\x01\"\xaa\x01\n\x0fLegacyDetection\x12\x11\n\tsensor_id\x18\x01 \x01(\t\x12\x11\n\ttimestamp\x18\x02 \x01(\t\x12\x30\n\x08position\x18\x03 \x01(\x0b\x32\x1e.aura.ingest.v1.LegacyPosition\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12+\n\nattributes\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xd3\x01\n\x0cTrackRequest\x12\x39\n\x10radar_detections\x18\x01 \x03(\x0b\x32\x1f.aura.ingest.v1.LegacyDetection\x12:\n\x11\x63\x61mera_detections\x18\x02 \x03(\x0b\x32\x1f.aura.ingest.v1.LegacyDetection\x12\x39\n\x10lidar_detections\x18\x03 \x03(\x0b\x32\x1f.aura.ingest.v1.LegacyDetection\x12\x11\n\ttimestamp\x18\x04 \x01(\t\"\xa4\x02\n\x0bLegacyTrack\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x08position\x18\x02 \x01(\x0b\x32\x1e.aura.ingest.v1.LegacyPosition\x12*\n\x08velocity\x18\x03 \x01(\x0b\x32\x18.aura.common.v1.Velocity\x12\x12\n\nconfidence\x18\x04 \x01(\x01\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x14\n\x0cthreat_level\x18\x06 \x01(\x05\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsensor_id\x18\t \x01(\t\"J\n\x0cLegacyThreat\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12\x14\n\x0cthreat_level\x18\x02 \x01(\x05\x12\x12\n\nconfidence\x18\x03 \x01(\x01\"\x86\x02\n\rTrackResponse\x12\x32\n\ractive_tracks\x18\x01 \x03(\x0b\x32\x1b.aura.ingest.v1.LegacyTrack\x12/\n\nnew_tracks\x18\x02 \x03(\x0b\x32\x1b.aura.ingest.v1.LegacyTrack\x12\x33\n\x0e\x64\x65leted_tracks\x18\x03 \x03(\x0b\x32\x1b.aura.ingest.v1.LegacyTrack\x12-\n\x07threats\x18\x04 \x03(\x0b\x32\x1c.aura.ingest.v1.LegacyThreat\x12\x1a\n\x12processing_time_ms\x18\x05 \x01(\x01\x12\x10\n\x08\x66rame_id\x18\x06 \x01(\x04\"\x81\x01\n\x0fTelemetrySample\x12\x11\n\tsource_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x01\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x17PublishTelemetryRequest\x12\x30\n\x07samples\x18\x01 \x03(\x0b\x32\x1f.aura.ingest.v1.TelemetrySample\",\n\x18PublishTelemetryResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\r\"U\n\x0eTelemetryBatch\x12\x11\n\tsource_id\x18\x01 \x01(\t\x12\x30\n\x07samples\x18\x02 \x03(\x0b\x32\x1f.aura.ingest.v1.TelemetrySample2\xfe\x03\n\rIngestService\x12\x8f\x01\n\x11PublishDetections\x12(.aura.ingest.v1.PublishDetectionsRequest\x1a).aura.ingest.v1.PublishDetectionsResponse\"%\x88\xb5\x18\x03\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/detections:publish:\x01*\x12m\n\x10StreamDetections\x12\'.aura.ingest.v1.StreamDetectionsRequest\x1a(.aura.ingest.v1.StreamDetectionsResponse\"\x04\x88\xb5\x18\x03(\x01\x12^\n\x05Track\x12\x1c.aura.ingest.v1.TrackRequest\x1a\x1d.aura.ingest.v1.TrackResponse\"\x18\x88\xb5\x18\x03\x82\xd3\xe4\x93\x02\x0e\"\t/v1/track:\x01*\x12\x8b\x01\n\x10PublishTelemetry\x12\'.aura.ingest.v1.PublishTelemetryRequest\x1a(.aura.ingest.v1.PublishTelemetryResponse\"$\x88\xb5\x18\x03\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/telemetry:publish:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,41 +37,43 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aura.ingest.v1.ingest_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INGESTSERVICE'].methods_by_name['PublishDetections']._loaded_options = None
-  _globals['_INGESTSERVICE'].methods_by_name['PublishDetections']._serialized_options = b'\202\323\344\223\002\033\"\026/v1/detections:publish:\001*'
+  _globals['_INGESTSERVICE'].methods_by_name['PublishDetections']._serialized_options = b'\210\265\030\003\202\323\344\223\002\033\"\026/v1/detections:publish:\001*'
+  _globals['_INGESTSERVICE'].methods_by_name['StreamDetections']._loaded_options = None
+  _globals['_INGESTSERVICE'].methods_by_name['StreamDetections']._serialized_options = b'\210\265\030\003'
   _globals['_INGESTSERVICE'].methods_by_name['Track']._loaded_options = None
-  _globals['_INGESTSERVICE'].methods_by_name['Track']._serialized_options = b'\202\323\344\223\002\016\"\t/v1/track:\001*'
+  _globals['_INGESTSERVICE'].methods_by_name['Track']._serialized_options = b'\210\265\030\003\202\323\344\223\002\016\"\t/v1/track:\001*'
   _globals['_INGESTSERVICE'].methods_by_name['PublishTelemetry']._loaded_options = None
-  _globals['_INGESTSERVICE'].methods_by_name['PublishTelemetry']._serialized_options = b'\202\323\344\223\002\032\"\025/v1/telemetry:publish:\001*'
-  _globals['_PUBLISHDETECTIONSREQUEST']._serialized_start=169
-  _globals['_PUBLISHDETECTIONSREQUEST']._serialized_end=242
-  _globals['_PUBLISHDETECTIONSRESPONSE']._serialized_start=244
-  _globals['_PUBLISHDETECTIONSRESPONSE']._serialized_end=337
-  _globals['_PUBLISHEDFRAME']._serialized_start=339
-  _globals['_PUBLISHEDFRAME']._serialized_end=456
-  _globals['_STREAMDETECTIONSREQUEST']._serialized_start=458
-  _globals['_STREAMDETECTIONSREQUEST']._serialized_end=530
-  _globals['_STREAMDETECTIONSRESPONSE']._serialized_start=532
-  _globals['_STREAMDETECTIONSRESPONSE']._serialized_end=629
-  _globals['_LEGACYPOSITION']._serialized_start=631
-  _globals['_LEGACYPOSITION']._serialized_end=680
-  _globals['_LEGACYDETECTION']._serialized_start=683
-  _globals['_LEGACYDETECTION']._serialized_end=853
-  _globals['_TRACKREQUEST']._serialized_start=856
-  _globals['_TRACKREQUEST']._serialized_end=1067
-  _globals['_LEGACYTRACK']._serialized_start=1070
-  _globals['_LEGACYTRACK']._serialized_end=1362
-  _globals['_LEGACYTHREAT']._serialized_start=1364
-  _globals['_LEGACYTHREAT']._serialized_end=1438
-  _globals['_TRACKRESPONSE']._serialized_start=1441
-  _globals['_TRACKRESPONSE']._serialized_end=1703
-  _globals['_TELEMETRYSAMPLE']._serialized_start=1706
-  _globals['_TELEMETRYSAMPLE']._serialized_end=1835
-  _globals['_PUBLISHTELEMETRYREQUEST']._serialized_start=1837
-  _globals['_PUBLISHTELEMETRYREQUEST']._serialized_end=1912
-  _globals['_PUBLISHTELEMETRYRESPONSE']._serialized_start=1914
-  _globals['_PUBLISHTELEMETRYRESPONSE']._serialized_end=1958
-  _globals['_TELEMETRYBATCH']._serialized_start=1960
-  _globals['_TELEMETRYBATCH']._serialized_end=2045
-  _globals['_INGESTSERVICE']._serialized_start=2048
-  _globals['_INGESTSERVICE']._serialized_end=2540
+  _globals['_INGESTSERVICE'].methods_by_name['PublishTelemetry']._serialized_options = b'\210\265\030\003\202\323\344\223\002\032\"\025/v1/telemetry:publish:\001*'
+  _globals['_PUBLISHDETECTIONSREQUEST']._serialized_start=196
+  _globals['_PUBLISHDETECTIONSREQUEST']._serialized_end=269
+  _globals['_PUBLISHDETECTIONSRESPONSE']._serialized_start=271
+  _globals['_PUBLISHDETECTIONSRESPONSE']._serialized_end=364
+  _globals['_PUBLISHEDFRAME']._serialized_start=366
+  _globals['_PUBLISHEDFRAME']._serialized_end=483
+  _globals['_STREAMDETECTIONSREQUEST']._serialized_start=485
+  _globals['_STREAMDETECTIONSREQUEST']._serialized_end=557
+  _globals['_STREAMDETECTIONSRESPONSE']._serialized_start=559
+  _globals['_STREAMDETECTIONSRESPONSE']._serialized_end=656
+  _globals['_LEGACYPOSITION']._serialized_start=658
+  _globals['_LEGACYPOSITION']._serialized_end=707
+  _globals['_LEGACYDETECTION']._serialized_start=710
+  _globals['_LEGACYDETECTION']._serialized_end=880
+  _globals['_TRACKREQUEST']._serialized_start=883
+  _globals['_TRACKREQUEST']._serialized_end=1094
+  _globals['_LEGACYTRACK']._serialized_start=1097
+  _globals['_LEGACYTRACK']._serialized_end=1389
+  _globals['_LEGACYTHREAT']._serialized_start=1391
+  _globals['_LEGACYTHREAT']._serialized_end=1465
+  _globals['_TRACKRESPONSE']._serialized_start=1468
+  _globals['_TRACKRESPONSE']._serialized_end=1730
+  _globals['_TELEMETRYSAMPLE']._serialized_start=1733
+  _globals['_TELEMETRYSAMPLE']._serialized_end=1862
+  _globals['_PUBLISHTELEMETRYREQUEST']._serialized_start=1864
+  _globals['_PUBLISHTELEMETRYREQUEST']._serialized_end=1939
+  _globals['_PUBLISHTELEMETRYRESPONSE']._serialized_start=1941
+  _globals['_PUBLISHTELEMETRYRESPONSE']._serialized_end=1985
+  _globals['_TELEMETRYBATCH']._serialized_start=1987
+  _globals['_TELEMETRYBATCH']._serialized_end=2072
+  _globals['_INGESTSERVICE']._serialized_start=2075
+  _globals['_INGESTSERVICE']._serialized_end=2585
 # @@protoc_insertion_point(module_scope)

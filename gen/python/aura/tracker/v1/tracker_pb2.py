@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aura.common.v1 import auth_pb2 as aura_dot_common_dot_v1_dot_auth__pb2
 from aura.common.v1 import common_pb2 as aura_dot_common_dot_v1_dot_common__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ura/tracker/v1/tracker.proto\x12\x0f\x61ura.tracker.v1\x1a\x1b\x61ura/common/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"~\n\x0bTrackFilter\x12\x12\n\nsensor_ids\x18\x01 \x03(\t\x12-\n\x08statuses\x18\x02 \x03(\x0e\x32\x1b.aura.common.v1.TrackStatus\x12\x14\n\x0c\x63lass_labels\x18\x03 \x03(\t\x12\x16\n\x0emin_confidence\x18\x04 \x01(\x01\"A\n\x11ListTracksRequest\x12,\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1c.aura.tracker.v1.TrackFilter\";\n\x12ListTracksResponse\x12%\n\x06tracks\x18\x01 \x03(\x0b\x32\x15.aura.common.v1.Track\"#\n\x0fGetTrackRequest\x12\x10\n\x08track_id\x18\x01 \x01(\t\"8\n\x10GetTrackResponse\x12$\n\x05track\x18\x01 \x01(\x0b\x32\x15.aura.common.v1.Track\"9\n\x16GetTrackHistoryRequest\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"f\n\nTrackPoint\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08position\x18\x02 \x01(\x0b\x32\x17.aura.common.v1.Vector3\"X\n\x17GetTrackHistoryResponse\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12+\n\x06points\x18\x02 \x03(\x0b\x32\x1b.aura.tracker.v1.TrackPoint\"C\n\x13StreamTracksRequest\x12,\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1c.aura.tracker.v1.TrackFilter\"\x8d\x01\n\x14StreamTracksResponse\x12-\n\x04type\x18\x01 \x01(\x0e\x32\x1f.aura.tracker.v1.TrackEventType\x12$\n\x05track\x18\x02 \x01(\x0b\x32\x15.aura.common.v1.Track\x12\x10\n\x08\x66rame_id\x18\x03 \x01(\x04\x12\x0e\n\x06missed\x18\x04 \x01(\x04*\xec\x01\n\x0eTrackEventType\x12 \n\x1cTRACK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRACK_EVENT_TYPE_SNAPSHOT\x10\x01\x12&\n\"TRACK_EVENT_TYPE_SNAPSHOT_COMPLETE\x10\x02\x12\x18\n\x14TRACK_EVENT_TYPE_NEW\x10\x03\x12\x1c\n\x18TRACK_EVENT_TYPE_UPDATED\x10\x04\x12\x1c\n\x18TRACK_EVENT_TYPE_DELETED\x10\x05\x12\x1b\n\x17TRACK_EVENT_TYPE_MISSED\x10\x06\x32\xf3\x03\n\x0eTrackerService\x12i\n\nListTracks\x12\".aura.tracker.v1.ListTracksRequest\x1a#.aura.tracker.v1.ListTracksResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/tracks\x12n\n\x08GetTrack\x12 .aura.tracker.v1.GetTrackRequest\x1a!.aura.tracker.v1.GetTrackResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/tracks/{track_id}\x12\x8b\x01\n\x0fGetTrackHistory\x12\'.aura.tracker.v1.GetTrackHistoryRequest\x1a(.aura.tracker.v1.GetTrackHistoryResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/tracks/{track_id}/history\x12x\n\x0cStreamTracks\x12$.aura.tracker.v1.StreamTracksRequest\x1a%.aura.tracker.v1.StreamTracksResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/tracks:stream0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ura/tracker/v1/tracker.proto\x12\x0f\x61ura.tracker.v1\x1a\x19\x61ura/common/v1/auth.proto\x1a\x1b\x61ura/common/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"~\n\x0bTrackFilter\x12\x12\n\nsensor_ids\x18\x01 \x03(\t\x12-\n\x08statuses\x18\x02 \x03(\x0e\x32\x1b.aura.common.v1.TrackStatus\x12\x14\n\x0c\x63lass_labels\x18\x03 \x03(\t\x12\x16\n\x0emin_confidence\x18\x04 \x01(\x01\"A\n\x11ListTracksRequest\x12,\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1c.aura.tracker.v1.TrackFilter\";\n\x12ListTracksResponse\x12%\n\x06tracks\x18\x01 \x03(\x0b\x32\x15.aura.common.v1.Track\"#\n\x0fGetTrackRequest\x12\x10\n\x08track_id\x18\x01 \x01(\t\"8\n\x10GetTrackResponse\x12$\n\x05track\x18\x01 \x01(\x0b\x32\x15.aura.common.v1.Track\"9\n\x16GetTrackHistoryRequest\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"f\n\nTrackPoint\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08position\x18\x02 \x01(\x0b\x32\x17.aura.common.v1.Vector3\"X\n\x17GetTrackHistoryResponse\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12+\n\x06points\x18\x02 \x03(\x0b\x32\x1b.aura.tracker.v1.TrackPoint\"C\n\x13StreamTracksRequest\x12,\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1c.aura.tracker.v1.TrackFilter\"\x8d\x01\n\x14StreamTracksResponse\x12-\n\x04type\x18\x01 \x01(\x0e\x32\x1f.aura.tracker.v1.TrackEventType\x12$\n\x05track\x18\x02 \x01(\x0b\x32\x15.aura.common.v1.Track\x12\x10\n\x08\x66rame_id\x18\x03 \x01(\x04\x12\x0e\n\x06missed\x18\x04 \x01(\x04*\xec\x01\n\x0eTrackEventType\x12 \n\x1cTRACK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRACK_EVENT_TYPE_SNAPSHOT\x10\x01\x12&\n\"TRACK_EVENT_TYPE_SNAPSHOT_COMPLETE\x10\x02\x12\x18\n\x14TRACK_EVENT_TYPE_NEW\x10\x03\x12\x1c\n\x18TRACK_EVENT_TYPE_UPDATED\x10\x04\x12\x1c\n\x18TRACK_EVENT_TYPE_DELETED\x10\x05\x12\x1b\n\x17TRACK_EVENT_TYPE_MISSED\x10\x06\x32\x83\x04\n\x0eTrackerService\x12m\n\nListTracks\x12\".aura.tracker.v1.ListTracksRequest\x1a#.aura.tracker.v1.ListTracksResponse\"\x16\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/tracks\x12r\n\x08GetTrack\x12 .aura.tracker.v1.GetTrackRequest\x1a!.aura.tracker.v1.GetTrackResponse\"!\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/tracks/{track_id}\x12\x8f\x01\n\x0fGetTrackHistory\x12\'.aura.tracker.v1.GetTrackHistoryRequest\x1a(.aura.tracker.v1.GetTrackHistoryResponse\")\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/tracks/{track_id}/history\x12|\n\x0cStreamTracks\x12$.aura.tracker.v1.StreamTracksRequest\x1a%.aura.tracker.v1.StreamTracksResponse\"\x1d\x88\xb5\x18\x01\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/tracks:stream0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,35 +36,35 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aura.tracker.v1.tracker_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TRACKERSERVICE'].methods_by_name['ListTracks']._loaded_options = None
-  _globals['_TRACKERSERVICE'].methods_by_name['ListTracks']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/tracks'
+  _globals['_TRACKERSERVICE'].methods_by_name['ListTracks']._serialized_options = b'\210\265\030\001\202\323\344\223\002\014\022\n/v1/tracks'
   _globals['_TRACKERSERVICE'].methods_by_name['GetTrack']._loaded_options = None
-  _globals['_TRACKERSERVICE'].methods_by_name['GetTrack']._serialized_options = b'\202\323\344\223\002\027\022\025/v1/tracks/{track_id}'
+  _globals['_TRACKERSERVICE'].methods_by_name['GetTrack']._serialized_options = b'\210\265\030\001\202\323\344\223\002\027\022\025/v1/tracks/{track_id}'
   _globals['_TRACKERSERVICE'].methods_by_name['GetTrackHistory']._loaded_options = None
-  _globals['_TRACKERSERVICE'].methods_by_name['GetTrackHistory']._serialized_options = b'\202\323\344\223\002\037\022\035/v1/tracks/{track_id}/history'
+  _globals['_TRACKERSERVICE'].methods_by_name['GetTrackHistory']._serialized_options = b'\210\265\030\001\202\323\344\223\002\037\022\035/v1/tracks/{track_id}/history'
   _globals['_TRACKERSERVICE'].methods_by_name['StreamTracks']._loaded_options = None
-  _globals['_TRACKERSERVICE'].methods_by_name['StreamTracks']._serialized_options = b'\202\323\344\223\002\023\022\021/v1/tracks:stream'
-  _globals['_TRACKEVENTTYPE']._serialized_start=960
-  _globals['_TRACKEVENTTYPE']._serialized_end=1196
-  _globals['_TRACKFILTER']._serialized_start=142
-  _globals['_TRACKFILTER']._serialized_end=268
-  _globals['_LISTTRACKSREQUEST']._serialized_start=270
-  _globals['_LISTTRACKSREQUEST']._serialized_end=335
-  _globals['_LISTTRACKSRESPONSE']._serialized_start=337
-  _globals['_LISTTRACKSRESPONSE']._serialized_end=396
-  _globals['_GETTRACKREQUEST']._serialized_start=398
-  _globals['_GETTRACKREQUEST']._serialized_end=433
-  _globals['_GETTRACKRESPONSE']._serialized_start=435
-  _globals['_GETTRACKRESPONSE']._serialized_end=491
-  _globals['_GETTRACKHISTORYREQUEST']._serialized_start=493
-  _globals['_GETTRACKHISTORYREQUEST']._serialized_end=550
-  _globals['_TRACKPOINT']._serialized_start=552
-  _globals['_TRACKPOINT']._serialized_end=654
-  _globals['_GETTRACKHISTORYRESPONSE']._serialized_start=656
-  _globals['_GETTRACKHISTORYRESPONSE']._serialized_end=744
-  _globals['_STREAMTRACKSREQUEST']._serialized_start=746
-  _globals['_STREAMTRACKSREQUEST']._serialized_end=813
-  _globals['_STREAMTRACKSRESPONSE']._serialized_start=816
-  _globals['_STREAMTRACKSRESPONSE']._serialized_end=957
-  _globals['_TRACKERSERVICE']._serialized_start=1199
-  _globals['_TRACKERSERVICE']._serialized_end=1698
+  _globals['_TRACKERSERVICE'].methods_by_name['StreamTracks']._serialized_options = b'\210\265\030\001\202\323\344\223\002\023\022\021/v1/tracks:stream'
+  _globals['_TRACKEVENTTYPE']._serialized_start=987
+  _globals['_TRACKEVENTTYPE']._serialized_end=1223
+  _globals['_TRACKFILTER']._serialized_start=169
+  _globals['_TRACKFILTER']._serialized_end=295
+  _globals['_LISTTRACKSREQUEST']._serialized_start=297
+  _globals['_LISTTRACKSREQUEST']._serialized_end=362
+  _globals['_LISTTRACKSRESPONSE']._serialized_start=364
+  _globals['_LISTTRACKSRESPONSE']._serialized_end=423
+  _globals['_GETTRACKREQUEST']._serialized_start=425
+  _globals['_GETTRACKREQUEST']._serialized_end=460
+  _globals['_GETTRACKRESPONSE']._serialized_start=462
+  _globals['_GETTRACKRESPONSE']._serialized_end=518
+  _globals['_GETTRACKHISTORYREQUEST']._serialized_start=520
+  _globals['_GETTRACKHISTORYREQUEST']._serialized_end=577
+  _globals['_TRACKPOINT']._serialized_start=579
+  _globals['_TRACKPOINT']._serialized_end=681
+  _globals['_GETTRACKHISTORYRESPONSE']._serialized_start=683
+  _globals['_GETTRACKHISTORYRESPONSE']._serialized_end=771
+  _globals['_STREAMTRACKSREQUEST']._serialized_start=773
+  _globals['_STREAMTRACKSREQUEST']._serialized_end=840
+  _globals['_STREAMTRACKSRESPONSE']._serialized_start=843
+  _globals['_STREAMTRACKSRESPONSE']._serialized_end=984
+  _globals['_TRACKERSERVICE']._serialized_start=1226
+  _globals['_TRACKERSERVICE']._serialized_end=1741
 # @@protoc_insertion_point(module_scope)
