@@ -4,7 +4,8 @@
 - AccessPart (access_servicer.py): API keys and the audit log;
 - SessionsPart (sessions_servicer.py): recording sessions, notes, replays.
 
-An RPC no part defines answers UNIMPLEMENTED naming the admin issue.
+Every AdminService RPC is defined by one of the parts; `pending_servicer` only guards an RPC
+added to the contract later, which then answers UNIMPLEMENTED instead of crashing.
 """
 
 from __future__ import annotations

@@ -59,11 +59,3 @@ def stream_rpc(fn: Callable[..., AsyncIterator[R]]) -> Callable[..., AsyncIterat
             await context.abort(code_for(exc), str(exc))
 
     return wrapper
-
-
-async def unimplemented(context: grpc.aio.ServicerContext, area: str) -> None:
-    """Answer an RPC whose behaviour another issue delivers: a clear UNIMPLEMENTED."""
-    await context.abort(
-        grpc.StatusCode.UNIMPLEMENTED,
-        f"{area}: this RPC is part of the contract but not built yet",
-    )
