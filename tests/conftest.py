@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli.stack import Envoy, NatsServer, Postgres, temp_state_dir
+from services.cli.stack import Envoy, NatsServer, Postgres, http_get, temp_state_dir
 
 
 @pytest.fixture(scope="session")
@@ -109,5 +109,12 @@ async def envoy(full_mesh, state_dir: Path) -> AsyncIterator[Envoy]:
     }
     proxy = Envoy(state_dir / "envoy-main", port=0, admin_port=0, backends=backends)
     await proxy.astart()
+    # Envoy's own active health checks decide /healthz; tests start once every backend has
+    # passed one, so that they see the mesh as a user of `aura up` does after its banner.
+    deadline = asyncio.get_running_loop().time() + 15.0
+    while (await asyncio.to_thread(http_get, f"{proxy.url}/healthz"))[0] != 200:
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError("Envoy's /healthz did not reach 200 within 15 s")
+        await asyncio.sleep(0.05)
     yield proxy
     await proxy.astop()
