@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
@@ -55,34 +56,64 @@ class SensorGeometry:
         return cls(sensor, pose, homography)
 
 
+#: What changed in the configuration: "sensors", "zones" or "thresholds".
+ConfigPart = str
+Listener = Callable[[ConfigPart], None]
+
+
 class Registry:
-    """Local copy of the sensors in AURA_CONFIG, kept current by a KV watch."""
+    """Local copy of AURA_CONFIG kept current by a KV watch: the sensors (`sensors.<key>`),
+    the zones (`zones.<id>`) and the thresholds (`thresholds`). Listeners added with
+    `on_change` are called after every change with the part that changed, so a service can
+    re-read its rules at once rather than per message."""
 
     def __init__(self) -> None:
         self.sensors: dict[str, SensorGeometry] = {}
+        self.zones: dict[str, admin_pb2.Zone] = {}
+        self.thresholds: admin_pb2.Thresholds | None = None
+        self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
     def get(self, sensor_id: str) -> SensorGeometry | None:
         return self.sensors.get(sensor_id)
 
+    def on_change(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self, part: ConfigPart) -> None:
+        for listener in self._listeners:
+            try:
+                listener(part)
+            except Exception:
+                log.exception("configuration listener failed", extra={"part": part})
+
     def apply(self, key: str, value: bytes | None) -> None:
         """One KV entry: a put (value) or a delete (None)."""
-        if not key.startswith("sensors."):
-            return
-        if value is None:
-            sensor_id = key[len("sensors.") :].replace("=", ":")
-            self.sensors.pop(sensor_id, None)
-            return
-        sensor = admin_pb2.Sensor.FromString(value)
-        self.sensors[sensor.sensor_id] = SensorGeometry.of(sensor)
+        if key.startswith("sensors."):
+            if value is None:
+                self.sensors.pop(key[len("sensors.") :].replace("=", ":"), None)
+            else:
+                sensor = admin_pb2.Sensor.FromString(value)
+                self.sensors[sensor.sensor_id] = SensorGeometry.of(sensor)
+            self._changed("sensors")
+        elif key.startswith("zones."):
+            if value is None:
+                self.zones.pop(key[len("zones.") :], None)
+            else:
+                zone = admin_pb2.Zone.FromString(value)
+                self.zones[zone.zone_id] = zone
+            self._changed("zones")
+        elif key == "thresholds":
+            self.thresholds = None if value is None else admin_pb2.Thresholds.FromString(value)
+            self._changed("thresholds")
 
     async def start(self, js: JetStreamContext) -> None:
         try:
             kv = await js.key_value(CONFIG_BUCKET)
         except BucketNotFoundError:
             kv = await js.create_key_value(bucket=CONFIG_BUCKET, history=5)
-        watcher = await kv.watch("sensors.>")
+        watcher = await kv.watch(">")
         self._task = asyncio.create_task(self._run(watcher))
 
     async def _run(self, watcher: object) -> None:
