@@ -32,7 +32,14 @@ from services.admin.adapters.keys_kv import KeysKV
 from services.admin.deps import AdminDeps
 from services.admin.domain import access
 from services.common import bus
-from services.common.auth import ParsedKey, caller_name, hash_key, new_key, parse_key
+from services.common.auth import (
+    KEY_USE_SUBJECT,
+    ParsedKey,
+    caller_name,
+    hash_key,
+    new_key,
+    parse_key,
+)
 from services.common.errors import DomainError, NotFoundError, UnavailableError
 from services.common.status import rpc
 
@@ -138,7 +145,18 @@ class AccessPart:
     async def _store_audit(self, msgs: list[Msg]) -> None:
         rows = []
         good = []
+        uses: dict[str, float] = {}
         for msg in msgs:
+            if msg.subject.startswith(KEY_USE_SUBJECT + "."):
+                try:
+                    report = access.parse_key_use(msg.data)
+                except ValueError as exc:
+                    await bus.dead_letter(self.deps.js, "admin", msg, str(exc))
+                    continue
+                for key_id, at in report.items():
+                    uses[key_id] = max(at, uses.get(key_id, 0.0))
+                good.append(msg)
+                continue
             try:
                 entry = pb.AuditEntry.FromString(msg.data)
             except DecodeError as exc:
@@ -148,10 +166,13 @@ class AccessPart:
             msg_id = (msg.headers or {}).get("Nats-Msg-Id") or uuid.uuid4().hex
             rows.append(repo.audit_args(entry, service, msg_id))
             good.append(msg)
-        if rows:
+        if rows or uses:
             pool = await self.deps.db.connect()
             async with pool.acquire() as conn, conn.transaction():
-                await repo.insert_audit(conn, rows)
+                if rows:
+                    await repo.insert_audit(conn, rows)
+                if uses:
+                    await repo.mark_keys_used(conn, uses)
         for msg in good:
             await msg.ack()
 

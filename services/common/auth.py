@@ -30,6 +30,7 @@ import contextlib
 import contextvars
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -58,6 +59,12 @@ log = logging.getLogger("aura.auth")
 KEYS_BUCKET = "AURA_KEYS"
 KEY_PREFIX = "aura_"
 AUDIT_SUBJECT = "aura.audit"
+#: Key use reports (JSON {key_id: epoch seconds}) on `aura.audit.keyuse.<service>`; admin
+#: keeps api_keys.last_used_at from them.
+KEY_USE_SUBJECT = "aura.audit.keyuse"
+#: How often each service reports which keys it accepted (last_used_at is "updated at most
+#: once a minute").
+KEY_USE_INTERVAL_S = 60.0
 
 Role = int  # an aura.common.v1.Role value
 VIEWER: Role = auth_pb2.ROLE_VIEWER
@@ -196,6 +203,18 @@ class KeyStore:
         self._keys: dict[str, _Known] = {}
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
+        #: key id → the latest time (epoch s) it was accepted, since the last `take_usage`.
+        self._used: dict[str, float] = {}
+
+    def take_usage(self) -> dict[str, float]:
+        """The keys accepted since the previous call, with their latest use; resets."""
+        used, self._used = self._used, {}
+        return used
+
+    def restore_usage(self, used: dict[str, float]) -> None:
+        """Put back uses a report could not send (the newest use of a key wins)."""
+        for key_id, at in used.items():
+            self._used[key_id] = max(at, self._used.get(key_id, 0.0))
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -227,8 +246,10 @@ class KeyStore:
             return None
         if not hmac.compare_digest(hashlib.sha256(text.encode()).digest(), known.digest):
             return None
-        if known.expires_at_s and (time.time() if now is None else now) >= known.expires_at_s:
+        now = time.time() if now is None else now
+        if known.expires_at_s and now >= known.expires_at_s:
             return None
+        self._used[key_id] = now
         return known.principal
 
     async def start(self, js: JetStreamContext, wait_s: float = 5.0) -> None:
@@ -594,9 +615,38 @@ class Auth:
     """What a service's composition root needs: `interceptor` for ServiceApp, `stop()`
     for its shutdown. Build it with `await Auth.start(settings, js, service)`."""
 
-    def __init__(self, keys: KeyStore, audit: AuditTrail, enabled: bool) -> None:
+    def __init__(
+        self,
+        keys: KeyStore,
+        audit: AuditTrail,
+        enabled: bool,
+        js: JetStreamContext | None = None,
+        service: str = "",
+    ) -> None:
         self.keys, self.audit, self.enabled = keys, audit, enabled
         self.interceptor = AuthInterceptor(keys, audit, enabled)
+        self.js, self.service = js, service
+        self._usage_task: asyncio.Task[None] | None = None
+
+    async def report_usage(self) -> int:
+        """Publish the keys accepted since the last report (admin stores last_used_at);
+        returns how many. On failure the uses are kept for the next report."""
+        used = self.keys.take_usage()
+        if not used or self.js is None:
+            return 0
+        subject = f"{KEY_USE_SUBJECT}.{bus.subject_token(self.service or 'service')}"
+        try:
+            await bus.publish(self.js, subject, json.dumps(used).encode(), uuid.uuid4().hex)
+        except Exception as exc:
+            self.keys.restore_usage(used)
+            log.warning("key use report not sent", extra={"error": str(exc)})
+            return 0
+        return len(used)
+
+    async def _report_forever(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.report_usage()
 
     @classmethod
     async def start(cls, settings: CommonSettings, js: JetStreamContext, service: str) -> Auth:
@@ -610,8 +660,19 @@ class Auth:
                 "for local development only",
                 extra={"service": service},
             )
-        return cls(keys, AuditTrail(js, service), settings.auth)
+        auth = cls(keys, AuditTrail(js, service), settings.auth, js, service)
+        if settings.auth:
+            auth._usage_task = asyncio.create_task(
+                auth._report_forever(KEY_USE_INTERVAL_S), name="aura-key-use"
+            )
+        return auth
 
     async def stop(self) -> None:
+        if self._usage_task is not None:
+            self._usage_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._usage_task
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.report_usage(), 2.0)
         await self.keys.stop()
         await self.audit.flush()

@@ -56,14 +56,15 @@ class SensorGeometry:
         return cls(sensor, pose, homography)
 
 
-#: What changed in the configuration: "sensors", "zones" or "thresholds".
+#: What changed in the configuration: "sensors", "zones", "sessions" or "thresholds".
 ConfigPart = str
 Listener = Callable[[ConfigPart], None]
 
 
 class Registry:
     """Local copy of AURA_CONFIG kept current by a KV watch: the sensors (`sensors.<key>`),
-    the zones (`zones.<id>`) and the thresholds (`thresholds`). Listeners added with
+    the zones (`zones.<id>`), the active recording sessions (`sessions.<id>`) and the
+    thresholds (`thresholds`). Listeners added with
     `on_change` are called after every change with the part that changed, so a service can
     re-read its rules at once rather than per message."""
 
@@ -71,12 +72,19 @@ class Registry:
         self.sensors: dict[str, SensorGeometry] = {}
         self.zones: dict[str, admin_pb2.Zone] = {}
         self.thresholds: admin_pb2.Thresholds | None = None
+        #: Active recording sessions by id (admin removes a session's entry when it ends).
+        self.sessions: dict[str, admin_pb2.Session] = {}
+        self._session_of: dict[str, str] = {}
         self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
     def get(self, sensor_id: str) -> SensorGeometry | None:
         return self.sensors.get(sensor_id)
+
+    def session_for(self, sensor_id: str) -> str:
+        """The active recording session the sensor's data is attributed to, or ""."""
+        return self._session_of.get(sensor_id, "")
 
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -104,6 +112,17 @@ class Registry:
                 zone = admin_pb2.Zone.FromString(value)
                 self.zones[zone.zone_id] = zone
             self._changed("zones")
+        elif key.startswith("sessions."):
+            if value is None:
+                self.sessions.pop(key[len("sessions.") :], None)
+            else:
+                session = admin_pb2.Session.FromString(value)
+                self.sessions[session.session_id] = session
+            # Admin keeps a sensor in at most one active session.
+            self._session_of = {
+                sensor: sid for sid, sess in self.sessions.items() for sensor in sess.sensor_ids
+            }
+            self._changed("sessions")
         elif key == "thresholds":
             self.thresholds = None if value is None else admin_pb2.Thresholds.FromString(value)
             self._changed("thresholds")

@@ -189,6 +189,15 @@ def audit_args(entry: pb.AuditEntry, service: str, msg_id: str) -> Sequence[Any]
     )
 
 
+async def mark_keys_used(conn: asyncpg.Connection, uses: dict[str, float]) -> None:
+    """Move last_used_at forward (never back: reports from services may arrive out of order)."""
+    await conn.executemany(
+        """update api_keys set last_used_at = $2
+           where key_id = $1 and (last_used_at is null or last_used_at < $2)""",
+        [(key_id, datetime.fromtimestamp(at, UTC)) for key_id, at in sorted(uses.items())],
+    )
+
+
 async def insert_audit(conn: asyncpg.Connection, rows: Sequence[Sequence[Any]]) -> None:
     """Append entries (audit_args each); an entry already stored (same message id, a
     redelivery) is skipped."""

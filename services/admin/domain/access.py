@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -154,3 +156,19 @@ def check_audit_query(req: pb.ListAuditLogRequest) -> AuditFilter:
         audit_before(req.page_token),
         page_size(req.page_size),
     )
+
+
+def parse_key_use(data: bytes) -> dict[str, float]:
+    """A key use report (JSON {key_id: epoch seconds}); ValueError names what is wrong."""
+    try:
+        report = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"key use report is not JSON: {exc}") from exc
+    if not isinstance(report, dict):
+        raise ValueError("key use report is not a JSON object")
+    out: dict[str, float] = {}
+    for key_id, at in report.items():
+        if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at):
+            raise ValueError(f"key use report: time of {key_id!r} is not a finite number")
+        out[str(key_id)] = float(at)
+    return out

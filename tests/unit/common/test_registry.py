@@ -52,3 +52,15 @@ def test_unknown_keys_are_ignored():
     reg.on_change(seen.append)
     reg.apply("something.else", b"\x00")
     assert seen == [] and reg.sensors == {} and reg.zones == {}
+
+
+def test_a_sensor_in_an_active_session_is_attributed_to_it_until_the_session_ends():
+    reg = Registry()
+    seen: list[str] = []
+    reg.on_change(seen.append)
+    s = apb.Session(session_id="s-1", name="night run", sensor_ids=["cam_1", "radar_1"])
+    reg.apply("sessions.s-1", s.SerializeToString())
+    assert reg.session_for("cam_1") == "s-1" and reg.session_for("radar_1") == "s-1"
+    assert reg.session_for("lidar_9") == ""
+    reg.apply("sessions.s-1", None)
+    assert reg.session_for("cam_1") == "" and seen == ["sessions", "sessions"]
