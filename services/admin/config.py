@@ -39,7 +39,7 @@ class AdminSettings(CommonSettings):
     admin_consumer_lag_limit: int = 10_000
     #: Durable consumers that must exist ("STREAM/durable", comma-separated); one that is
     #: missing is reported DOWN.
-    admin_expected_consumers: str = "AURA_DETECTIONS/tracker"
+    admin_expected_consumers: str = "AURA_DETECTIONS/tracker,AURA_TRACKS/fusion"
 
     def validate(self) -> None:
         super().validate()

@@ -329,9 +329,16 @@ class RegistryPart:
 
     async def _sensor_statuses(self) -> list[pb.SensorStatus]:
         sensors = await self._status_sensors()
-        activity = await self.status_probe.activity([s.sensor_id for s in sensors])
+        activity, refused = await asyncio.gather(
+            self.status_probe.activity([s.sensor_id for s in sensors]),
+            self.status_probe.fusion_refused(),
+        )
         now = time.time()
-        return [dom.sensor_status(s, activity[s.sensor_id], now) for s in sensors]
+        out = [dom.sensor_status(s, activity[s.sensor_id], now) for s in sensors]
+        for st in out:  # what fusion counted of a sensor it cannot place
+            if not st.fusable and refused.get(st.sensor_id):
+                st.detail += f"; fusion refused {refused[st.sensor_id]} track updates"
+        return out
 
     @registry_rpc
     async def GetSystemStatus(

@@ -10,6 +10,7 @@ from services.common.auth import Auth
 from services.common.observability import setup_logging, setup_tracing
 from services.common.server import ServiceApp, serve_forever, server_credentials
 from services.ingest.adapters.nats_bus import IngestBus
+from services.ingest.adapters.threats import FusedThreats
 from services.ingest.config import IngestSettings
 from services.ingest.servicer import IngestServicer
 
@@ -21,12 +22,15 @@ async def build(settings: IngestSettings) -> ServiceApp:
     ingest_bus = IngestBus(nc, nc.jetstream())
     await ingest_bus.setup()
     auth = await Auth.start(settings, nc.jetstream(), "ingest")
-    servicer = IngestServicer(settings, ingest_bus)
+    threats = FusedThreats()  # fusion's threat levels for the v2 Track answer
+    await threats.start(nc)
+    servicer = IngestServicer(settings, ingest_bus, threats)
 
     async def ready() -> bool:
         return nc.is_connected
 
     async def stop() -> None:
+        await threats.stop()
         await auth.stop()
         await nc.drain()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import grpc
@@ -26,9 +26,15 @@ from services.ingest.domain.validation import (
 
 
 class IngestServicer(pb_grpc.IngestServiceServicer):
-    def __init__(self, settings: IngestSettings, bus: IngestBus) -> None:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        bus: IngestBus,
+        threat_of: Callable[[str], int] = lambda track_id: 0,
+    ) -> None:
         self.settings = settings
         self.bus = bus
+        self.threat_of = threat_of  # fused threat level of a sensor track (v2 Track)
         self.limits = Limits(settings.ingest_max_detections, settings.ingest_max_request_bytes)
 
     def _frames(self, detections: list[c.Detection], prefix: str) -> list[c.DetectionFrame]:
@@ -115,7 +121,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 del latest.deleted_tracks[:]
                 results.append(latest)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        return legacy.to_response(results, frame_id, elapsed_ms)
+        return legacy.to_response(results, frame_id, elapsed_ms, self.threat_of)
 
     @rpc
     async def PublishTelemetry(

@@ -213,12 +213,12 @@ async def test_naive_v2_timestamp_is_400(envoy):
     assert status == 400 and "lidar_detections[0].timestamp" in raw.decode()
 
 
-async def test_unknown_path_is_404_and_unimplemented_rpc_is_clear(envoy):
+async def test_unknown_path_is_404_and_fused_tracks_are_routed(envoy):
     status, _, _ = await call(envoy.port, "GET", "/v1/nothing-here")
     assert status == 404
-    status, _, raw = await call(envoy.port, "GET", "/v1/fused-tracks")
-    assert status == 501
-    assert "fusion issue" in json.loads(raw)["message"]
+    status, _, raw = await call(envoy.port, "GET", "/v1/fused-tracks?filter.min_confidence=2")
+    assert status == 400  # fusion answered, naming the field
+    assert "filter.min_confidence" in json.loads(raw)["message"]
 
 
 def _grpc_web(port: int, path: str, payload: bytes) -> tuple[list[bytes], dict[str, str]]:

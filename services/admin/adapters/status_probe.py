@@ -6,6 +6,7 @@ frame at ingest (the last message on `aura.detections.<sensor>`)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,6 +32,9 @@ from services.common.timeutil import to_timestamp, ts_from_seconds
 log = logging.getLogger("aura.admin.status")
 
 SERVICES = ("ingest", "tracker", "fusion", "analytics")
+#: Fusion's key-value bucket and the key where it counts, per sensor, the track updates it
+#: kept out of fusion (no pose or homography).
+FUSION_BUCKET, FUSION_REFUSED_KEY = "AURA_FUSION_STATE", "refused"
 #: Window over which a sensor's frame rate is measured.
 RATE_WINDOW_S = 60.0
 
@@ -296,3 +300,21 @@ class StatusProbe:
                 out[sid] = task.result()
         await asyncio.gather(*late, return_exceptions=True)
         return out
+
+    # ---------------------------------------------------------------------- fusion
+
+    async def fusion_refused(self) -> dict[str, int]:
+        """sensor_id -> track updates fusion kept out for want of a pose or homography; {}
+        when fusion has written none or NATS does not answer within the timeout."""
+        if not self.nc.is_connected:
+            return {}
+
+        async def read() -> dict[str, int]:
+            kv = await self.js.key_value(FUSION_BUCKET)
+            entry = await kv.get(FUSION_REFUSED_KEY)
+            return {str(k): int(v) for k, v in json.loads(entry.value or b"{}").items()}
+
+        try:
+            return await asyncio.wait_for(read(), self.timeout)
+        except Exception:
+            return {}

@@ -3,7 +3,7 @@ tracker's frames become its response. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from aura.common.v1 import common_pb2 as c
@@ -81,21 +81,26 @@ def legacy_track(t: c.Track, threat_level: int = 0) -> pb.LegacyTrack:
 
 
 def to_response(
-    frames: Sequence[c.TrackFrame], frame_id: int, processing_ms: float
+    frames: Sequence[c.TrackFrame],
+    frame_id: int,
+    processing_ms: float,
+    threat_of: Callable[[str], int] = lambda track_id: 0,
 ) -> pb.TrackResponse:
     """Merge the tracker's frames (one per sensor of the request) into the v2 response.
 
-    Threat levels come from fusion; until a fused track knows a level it is 0."""
+    Threat levels come from fusion: `threat_of(track_id)` is the level of the fused track
+    the sensor track is part of, as of fusion's latest cycle; 0 until fusion knows it."""
     resp = pb.TrackResponse(frame_id=frame_id, processing_time_ms=processing_ms)
     for f in sorted(frames, key=lambda f: f.sensor_id):
         new_ids = set(f.new_track_ids)
         for t in f.tracks:
-            lt = legacy_track(t)
+            level = threat_of(t.id)
+            lt = legacy_track(t, level)
             resp.active_tracks.append(lt)
             if t.id in new_ids:
                 resp.new_tracks.append(lt)
             resp.threats.append(
-                pb.LegacyThreat(track_id=t.id, threat_level=0, confidence=t.confidence)
+                pb.LegacyThreat(track_id=t.id, threat_level=level, confidence=t.confidence)
             )
         resp.deleted_tracks.extend(legacy_track(t) for t in f.deleted_tracks)
     return resp
