@@ -5,7 +5,10 @@ that time, over the whole site):
 * OSPA (c = 5 m, p = 1): optimal assignment (scipy linear_sum_assignment) of min(d, c), plus
   c per missing or extra track, over max(#truth, #tracks); frames with neither are skipped.
 * position RMSE over the truth-track pairs matched within 2 m (optimal assignment), overall,
-  for truth within the lidar's range (where all three sensors can see) and elsewhere;
+  for truth within the lidar's range (where all three sensors can see) and elsewhere, and
+  for truth inside each sensor's field of view (scenario.covers): the like-for-like
+  comparison of fused output with one sensor is on that sensor's field of view, since a
+  single sensor is only ever scored where it sees;
 * identity switches, MOTA and IDF1 from motmetrics' MOTAccumulator, given squared distances
   computed here (NaN beyond 2 m) — motmetrics' own distance helpers use np.asfarray, which
   numpy 2 removed;
@@ -23,7 +26,7 @@ import motmetrics as mm
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from bench.fusion.scenario import LIDAR_MAX_M, LIDAR_POSE, Scenario
+from bench.fusion.scenario import LIDAR_MAX_M, LIDAR_POSE, SENSORS, Scenario, covers
 
 OSPA_C = 5.0
 MATCH_M = 2.0
@@ -45,6 +48,7 @@ class Scores:
     rmse_m: float
     rmse_in_m: float  # truth within the lidar's range (the one area every sensor covers)
     rmse_out_m: float
+    rmse_fov_m: dict[str, float]  # truth inside each sensor's field of view
     ospa_m: float
     idsw: int
     mota: float
@@ -71,6 +75,7 @@ def score(sc: Scenario, frames: Sequence[Frame]) -> Scores:
     hyp_num: dict[str, int] = {}
     sq_err: list[float] = []
     sq_in: list[float] = []
+    sq_fov: dict[str, list[float]] = {s.sensor_id: [] for s in SENSORS}
     ospas: list[float] = []
     present: dict[int, int] = defaultdict(int)
     matched: dict[int, int] = defaultdict(int)
@@ -91,6 +96,8 @@ def score(sc: Scenario, frames: Sequence[Frame]) -> Scores:
             sq_err.extend(e2.tolist())
             near = gpos[r[ok]] - np.array([LIDAR_POSE.x, LIDAR_POSE.y])
             sq_in.extend(e2[np.hypot(near[:, 0], near[:, 1]) <= LIDAR_MAX_M].tolist())
+            for sid, lst in sq_fov.items():
+                lst.extend(e2[covers(sid, gpos[r[ok]])].tolist())
             for gi, hi in zip(r[ok].tolist(), k[ok].tolist(), strict=True):
                 matched[int(gid[gi])] += 1
                 ids_of[int(gid[gi])].add(f.ids[hi])
@@ -106,6 +113,7 @@ def score(sc: Scenario, frames: Sequence[Frame]) -> Scores:
         rmse_m=_rms(sq_err),
         rmse_in_m=_rms(sq_in),
         rmse_out_m=_rms_rest(sq_err, sq_in),
+        rmse_fov_m={sid: _rms(v) for sid, v in sq_fov.items()},
         ospa_m=float(np.mean(ospas)) if ospas else float("nan"),
         idsw=int(s["num_switches"]),
         mota=float(s["mota"]),

@@ -191,6 +191,40 @@ def simulate(seed: int = 7, duration_s: float = 90.0, n_targets: int = 14) -> Sc
                     np.concatenate(gt_pos), scans)  # fmt: skip
 
 
+def covers(sensor_id: str, pos: np.ndarray) -> np.ndarray:
+    """(n,) bool: which site positions (n, 2) lie in the sensor's field of view (where it
+    detects a person with probability p_d)."""
+    pos = np.asarray(pos, dtype=float).reshape(-1, 2)
+    if sensor_id == "radar-1":
+        local = _to_sensor(RADAR_POSE, pos)
+        az = np.degrees(np.arctan2(local[:, 1], local[:, 0]))
+        out: np.ndarray = (np.abs(az) <= RADAR_FOV_DEG) & (
+            np.hypot(local[:, 0], local[:, 1]) <= RADAR_MAX_M
+        )
+        return out
+    if sensor_id == "lidar-1":
+        local = _to_sensor(LIDAR_POSE, pos)
+        out = np.hypot(local[:, 0], local[:, 1]) <= LIDAR_MAX_M
+        return out
+    return _camera_view(pos)[0]
+
+
+def _camera_view(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Visibility (n,) of people at pos (n, 2) in the camera, with their feet pixels (n, 2),
+    box widths and heights (n,)."""
+    feet = np.c_[pos, np.zeros(len(pos))]
+    head = np.c_[pos, np.full(len(pos), PERSON_H)]
+    uv_f, depth = CAMERA.project(feet)
+    uv_h, _ = CAMERA.project(head)
+    h = uv_f[:, 1] - uv_h[:, 1]
+    w = 0.41 * h
+    seen = (
+        (depth > 2.0) & (h > 12) & (uv_f[:, 0] - w / 2 >= 0) & (uv_f[:, 0] + w / 2 <= CAMERA.width)
+    )
+    seen &= (uv_h[:, 1] >= 0) & (uv_f[:, 1] <= CAMERA.rows)
+    return seen, uv_f, w, h
+
+
 def _to_sensor(pose: Pose, pts: np.ndarray) -> np.ndarray:
     """Site points -> the sensor's frame (inverse of Pose.to_world)."""
     return (pts - np.array([pose.x, pose.y])) @ pose.rotation
@@ -243,16 +277,7 @@ def _scan(
         truth = np.r_[ids[seen], np.full(n_clutter, -1)]
         scores = np.r_[_scores(rng, int(seen.sum())), clutter_scores]
         return SensorScan(spec.sensor_id, "point", t, arrival, frame_id, z, scores, R, truth)
-    feet = np.c_[pos, np.zeros(len(pos))]
-    head = np.c_[pos, np.full(len(pos), PERSON_H)]
-    uv_f, depth = CAMERA.project(feet)
-    uv_h, _ = CAMERA.project(head)
-    h = uv_f[:, 1] - uv_h[:, 1]
-    w = 0.41 * h
-    seen = (
-        (depth > 2.0) & (h > 12) & (uv_f[:, 0] - w / 2 >= 0) & (uv_f[:, 0] + w / 2 <= CAMERA.width)
-    )
-    seen &= (uv_h[:, 1] >= 0) & (uv_f[:, 1] <= CAMERA.rows)
+    seen, uv_f, w, h = _camera_view(pos)
     seen &= rng.random(len(ids)) < spec.pd
     m = int(seen.sum())
     wh = np.stack([w[seen], h[seen]], 1)

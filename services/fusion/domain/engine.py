@@ -3,7 +3,12 @@ changes out. It composes the parts of this package:
 
     to_world (pose / homography) -> TrackBuffer (reorder, latest state <= T, predict to T)
     -> TrackToTrackAssociator (per sensor, sticky bindings, lapjv) -> births with new global
-    ids -> FastCovarianceIntersection -> coast / delete -> ZoneEngine -> ThreatBook.
+    ids -> fusion rule (FastCovarianceIntersection by default; see FusionConfig.fusion_rule)
+    -> coast / delete -> ZoneEngine -> ThreatBook.
+
+Sensor covariances can be calibrated per sensor (FusionConfig.sensor_cov_scale) before they
+are associated and fused: covariance intersection weighs each sensor by its covariance, so a
+sensor that reports twice its real error is all but ignored.
 
 Each update fuses at T = now - lateness_s (never earlier than the previous T), so a sensor
 state that arrives up to lateness_s late is still fused at the time it belongs to; every
@@ -15,13 +20,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Protocol
 
 import numpy as np
 
 from services.fusion.domain.associate import TrackToTrackAssociator
-from services.fusion.domain.fuse import FastCovarianceIntersection
+from services.fusion.domain.fuse import (
+    FastCovarianceIntersection,
+    IndependentFusion,
+    InverseCovarianceIntersection,
+)
 from services.fusion.domain.identity import Bindings, IdAllocator, global_id
 from services.fusion.domain.merge import DuplicateMerger
 from services.fusion.domain.predict import CvPredictor, TrackBuffer
@@ -31,6 +40,20 @@ from services.fusion.domain.types import MeasurementKind, SensorTrack, TrackStat
 from services.fusion.domain.zones import Zone, ZoneEngine, ZoneEvent
 
 _STATE_VERSION = 1
+_FUSERS = {
+    "ci": FastCovarianceIntersection,
+    "ici": InverseCovarianceIntersection,
+    "independent": IndependentFusion,
+}
+
+
+class Fuser(Protocol):
+    """Combines the estimates of each group (one object) into one: rows of x (m, 4) and
+    P (m, 4, 4) grouped by group (m,) -> (n_groups, 4), (n_groups, 4, 4)."""
+
+    def fuse(
+        self, x: np.ndarray, P: np.ndarray, group: np.ndarray, n_groups: int
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,28 @@ class FusionConfig:
             TrackFrame); a track missing from its sensor's latest frame at or before T
             then leaves fusion at once instead of after stale_s (so a sensor that replaces
             a track by a new one never holds two bindings to one object).
+        fusion_rule: how the sensor estimates of one object are combined: "ci" (fast
+            covariance intersection: consistent for any correlation, never better than
+            the best input when the inputs are alike), "ici" (inverse covariance
+            intersection: consistent when the correlation comes from common information,
+            such as a shared prior; tighter than CI, but the common process noise of one
+            target seen by several sensors is not of that kind, and bench/fusion measured
+            it overconfident) or
+            "independent" (information sum: optimal for independent errors, overconfident
+            otherwise; a reference, not for production).
+        sensor_cov_scale: sensor_id -> (position factor, velocity factor) applied to that
+            sensor's world-frame covariances before association and fusion (P ← D P D with
+            D = diag(√kp, √kp, √kv, √kv), so P stays positive definite): the calibration of
+            a sensor whose tracker reports covariances larger or smaller than its real
+            errors. Measure each factor as NEES / 2 of the position (velocity) part against
+            surveyed ground truth (bench/fusion does). A single number scales both.
+            Sensors not listed keep (1, 1).
+        gate_dims: 4 associates on position and velocity (x, y, vx, vy); 2 on position only,
+            for sensors whose velocity covariance is unreliable (a tracker's velocity is
+            often the least consistent part of its state).
+        sticky_m: a sensor track also stays bound to its fused track while their positions
+            are at most this many metres apart, whatever their Mahalanobis distance (see
+            TrackToTrackAssociator.sticky_m); 0 turns it off.
     """
 
     lateness_s: float = 0.3
@@ -72,8 +117,19 @@ class FusionConfig:
     buffer_depth: int = 8
     confirm_s: float = 1.0
     full_frames: bool = True
+    fusion_rule: str = "ci"
+    sensor_cov_scale: Mapping[str, float | Sequence[float]] = field(default_factory=dict)
+    gate_dims: int = 4
+    sticky_m: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.fusion_rule not in _FUSERS:
+            raise ValueError(f"fusion_rule must be one of {sorted(_FUSERS)}, "
+                             f"got {self.fusion_rule!r}")  # fmt: skip
+        for sensor in self.sensor_cov_scale:
+            self.cov_scale(sensor)
+        if self.gate_dims not in (2, 4):
+            raise ValueError(f"gate_dims must be 2 or 4, got {self.gate_dims!r}")
         for name in ("lateness_s", "accel_noise", "stale_s", "coast_s", "confirm_s"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
@@ -81,10 +137,23 @@ class FusionConfig:
         for name in ("gate_prob", "sticky_gate_prob"):
             if not 0.0 < getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)!r}")
+        if not 0 <= self.sticky_m <= self.max_gate_m:
+            raise ValueError(f"sticky_m must be in [0, max_gate_m], got {self.sticky_m!r}")
         if not self.max_gate_m > 0 or not self.max_pos_std_m > 0:
             raise ValueError("max_gate_m and max_pos_std_m must be > 0")
         if self.buffer_depth < 1:
             raise ValueError("buffer_depth must be >= 1")
+
+    def cov_scale(self, sensor_id: str) -> tuple[float, float]:
+        """(position, velocity) covariance factors of a sensor; ValueError if invalid."""
+        k = self.sensor_cov_scale.get(sensor_id, 1.0)
+        pair = (k, k) if isinstance(k, int | float) else tuple(k)
+        if len(pair) != 2 or not all(
+            isinstance(v, int | float) and math.isfinite(v) and v > 0 for v in pair
+        ):
+            raise ValueError(f"sensor_cov_scale[{sensor_id!r}] must be a number > 0 or a "
+                             f"(position, velocity) pair of them, got {k!r}")  # fmt: skip
+        return float(pair[0]), float(pair[1])
 
 
 @dataclass(frozen=True)
@@ -210,9 +279,13 @@ class FusionEngine:
         self.rules = rules or ThreatRules()
         self.predictor = CvPredictor(self.config.accel_noise)
         self.associator = TrackToTrackAssociator.from_probability(
-            self.config.gate_prob, self.config.max_gate_m, self.config.sticky_gate_prob
+            self.config.gate_prob,
+            self.config.max_gate_m,
+            self.config.sticky_gate_prob,
+            self.config.gate_dims,
+            self.config.sticky_m,
         )
-        self.fuser = FastCovarianceIntersection()
+        self.fuser: Fuser = _FUSERS[self.config.fusion_rule]()
         self.merger = DuplicateMerger()
         self.ids = IdAllocator()
         self.bindings = Bindings()
@@ -363,7 +436,11 @@ class FusionEngine:
             except NoGeometryError:
                 refused.add(sensor)
                 continue
+            kp, kv = self.config.cov_scale(sensor)
+            D = np.sqrt(np.array([kp, kp, kv, kv]))
             for w in world:
+                if kp != 1.0 or kv != 1.0:
+                    w = replace(w, P=w.P * D[:, None] * D[None, :])
                 if self.last_t is not None and w.t < self.last_t - 1e-9:
                     late += 1
                 self.buffer.add(w)

@@ -47,6 +47,27 @@ def test_bound_pair_is_kept_within_the_gate() -> None:
     assert r.tracks.tolist() == []
 
 
+def test_position_only_gate_ignores_velocity() -> None:
+    fx, zx = states([(0, 0)]), states([(0.1, 0)], (-1.4, 0.0))
+    assert len(TrackToTrackAssociator().associate(fx, covs(1), zx, covs(1)).tracks) == 0
+    a2 = TrackToTrackAssociator.from_probability(0.999, 10.0, 0.99, dims=2)
+    assert a2.associate(fx, covs(1), zx, covs(1)).tracks.tolist() == [0]
+
+
+def test_sticky_m_keeps_a_binding_through_one_odd_state() -> None:
+    """A bound sensor track whose state jumped out of the gate (a box whose height jumped)
+    keeps its fused track while it stays within sticky_m metres; an unbound one does not."""
+    fx = states([(0, 0)])
+    odd = states([(0.8, 0)], (-1.0, 0.0))  # 0.8 m away, velocity reversed: d² far past gate
+    a = TrackToTrackAssociator.from_probability(0.999, 10.0, 0.99, sticky_m=1.0)
+    assert a.associate(fx, covs(1), odd, covs(1)).tracks.tolist() == []
+    assert a.associate(fx, covs(1), odd, covs(1), np.array([0])).tracks.tolist() == [0]
+    off = TrackToTrackAssociator.from_probability(0.999, 10.0, 0.99)
+    assert off.associate(fx, covs(1), odd, covs(1), np.array([0])).tracks.tolist() == []
+    far = states([(1.5, 0)], (-1.0, 0.0))
+    assert a.associate(fx, covs(1), far, covs(1), np.array([0])).tracks.tolist() == []
+
+
 def test_costs_grow_with_pairs_not_with_tracks_squared() -> None:
     rng = np.random.default_rng(0)
     n = 3000

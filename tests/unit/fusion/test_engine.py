@@ -129,8 +129,44 @@ def test_two_sensors_confirm_at_once() -> None:
 
 @pytest.mark.parametrize(
     "kwargs", [{"lateness_s": -1.0}, {"gate_prob": 1.0}, {"max_gate_m": 0.0},
-               {"buffer_depth": 0}, {"coast_s": float("nan")}],
+               {"buffer_depth": 0}, {"coast_s": float("nan")}, {"fusion_rule": "mean"},
+               {"sensor_cov_scale": {"cam": 0.0}}, {"sensor_cov_scale": {"cam": (1.0,)}},
+               {"sensor_cov_scale": {"cam": (1.0, float("inf"))}}, {"gate_dims": 3},
+               {"sticky_m": -1.0}, {"sticky_m": 20.0}],
 )  # fmt: skip
 def test_config_validation(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         FusionConfig(**kwargs)
+
+
+def test_sensor_cov_scale_scales_position_and_velocity_blocks() -> None:
+    """A calibrated sensor's covariance enters fusion as D P D, D = diag(√kp, √kp, √kv, √kv)."""
+    cfg = FusionConfig(lateness_s=0.0, sensor_cov_scale={"radar": (0.25, 4.0), "lidar": 0.5})
+    assert cfg.cov_scale("radar") == (0.25, 4.0)
+    assert cfg.cov_scale("lidar") == (0.5, 0.5) and cfg.cov_scale("other") == (1.0, 1.0)
+    cov = np.array([[0.1, 0.02, 0.01, 0.0], [0.02, 0.2, 0.0, 0.01],
+                    [0.01, 0.0, 0.05, 0.0], [0.0, 0.01, 0.0, 0.05]])  # fmt: skip
+    eng = FusionEngine(cfg, GEO)
+    st = SensorTrack("radar", "r-1", 0.0, MeasurementKind.POINT, np.array([1.0, 0, 1, 0]), cov)
+    [f] = eng.update([st], 0.0).tracks
+    D = np.sqrt([0.25, 0.25, 4.0, 4.0])
+    R = Pose(0, 0, 0, 90.0).rotation  # the radar's pose in GEO
+    M = np.zeros((4, 4))
+    M[:2, :2] = M[2:, 2:] = R
+    np.testing.assert_allclose(f.P, D[:, None] * (M @ cov @ M.T) * D[None, :], atol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["ci", "ici", "independent"])
+def test_every_fusion_rule_fuses_and_round_trips(rule: str) -> None:
+    cfg = FusionConfig(lateness_s=0.0, fusion_rule=rule, sensor_cov_scale={"lidar": (0.5, 2.0)})
+    eng = FusionEngine(cfg, GEO)
+    res = eng.update([pt("radar", "r-1", 0.0, 0.0), pt("lidar", "l-1", 0.0, 0.1)], 0.0)
+    [f] = res.tracks
+    assert {c.sensor_id for c in f.contributors} == {"radar", "lidar"}
+    assert np.trace(f.P) <= np.trace(COV) * (1 + 1e-9)
+    state = json.loads(json.dumps(eng.to_state()))
+    again = FusionEngine.from_state(state, GEO)
+    assert again.config.fusion_rule == rule and again.config.cov_scale("lidar") == (0.5, 2.0)
+    nxt = [pt("radar", "r-1", 0.1, 0.1), pt("lidar", "l-1", 0.1, 0.2)]
+    a, b = eng.update(nxt, 0.1), again.update(nxt, 0.1)
+    np.testing.assert_allclose(a.tracks[0].x, b.tracks[0].x)
