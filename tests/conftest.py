@@ -87,7 +87,11 @@ async def full_mesh(
     common = {"nats_url": nats_server.url, "database_url": postgres.dsn, "auth": False}
     apps = {
         "fusion": await build_fusion(FusionSettings.from_env({}, **common)),
-        "analytics": await build_analytics(AnalyticsSettings.from_env({}, **common)),
+        # Retention is tested on its own database (tests/service/test_analytics_retention.py);
+        # here it would sweep other tests' fixture rows that are dated in the past.
+        "analytics": await build_analytics(
+            AnalyticsSettings.from_env({}, analytics_retention_interval_s=86_400.0, **common)
+        ),
         "admin": await build_admin(AdminSettings.from_env({}, **common)),
     }
     running = {name: await start_server(app, "127.0.0.1", 0) for name, app in apps.items()}

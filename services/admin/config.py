@@ -39,7 +39,13 @@ class AdminSettings(CommonSettings):
     admin_consumer_lag_limit: int = 10_000
     #: Durable consumers that must exist ("STREAM/durable", comma-separated); one that is
     #: missing is reported DOWN.
-    admin_expected_consumers: str = "AURA_DETECTIONS/tracker,AURA_TRACKS/fusion"
+    admin_expected_consumers: str = (
+        "AURA_DETECTIONS/tracker,AURA_TRACKS/fusion,"
+        "AURA_DETECTIONS/analytics-detections,AURA_TRACKS/analytics-tracks,"
+        "AURA_FUSED/analytics-fused,AURA_ZONES/analytics-zones,"
+        "AURA_THREATS/analytics-threats,AURA_TELEMETRY/analytics-telemetry,"
+        "AURA_AUDIT/admin-audit"
+    )
 
     def validate(self) -> None:
         super().validate()

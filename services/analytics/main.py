@@ -1,54 +1,91 @@
-"""Composition root of the analytics service.
-
-The contract of AnalyticsService is complete; its behaviour is delivered by the analytics
-issue (windows, alerts, history in PostgreSQL). Until then every RPC answers UNIMPLEMENTED
-naming that area, while health, reflection, Envoy routing and the JetStream streams it owns
-are real.
-"""
+"""Composition root of analytics: settings → PostgreSQL (migrations) → NATS (streams,
+registry) → write pipeline (consumers), retention sweeper and the read side's servicer →
+server. Health is SERVING only while NATS and PostgreSQL answer and the pipeline is not
+recovering from a failed write."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+from pathlib import Path
+from typing import Any
 
 from aura.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from services.analytics.adapters.retention import RetentionSweeper
 from services.analytics.config import AnalyticsSettings
+from services.analytics.deps import AnalyticsDeps
+from services.analytics.pipeline import AnalyticsPipeline
 from services.common import bus
 from services.common.auth import Auth
 from services.common.contract import pending_servicer
 from services.common.db import Database
+from services.common.migrations import migrate
 from services.common.observability import setup_logging, setup_tracing
+from services.common.registry import Registry
 from services.common.server import ServiceApp, serve_forever, server_credentials
 
 DESCRIPTOR = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"]
-AREA = "the analytics issue (windows, alerts, history in PostgreSQL)"
+SQL = Path(__file__).parent / "sql"
+STREAMS = [bus.DETECTIONS, bus.TRACKS, bus.TELEMETRY, bus.FUSED, bus.THREATS, bus.ZONES]
+
+
+def read_side(deps: AnalyticsDeps) -> Any:
+    """The read side's servicer (services/analytics/servicer.py) once it exists."""
+    try:
+        module = importlib.import_module("services.analytics.servicer")
+    except ModuleNotFoundError as exc:
+        if exc.name != "services.analytics.servicer":
+            raise
+        area = "the analytics read side (queries, alerts, events)"
+        return pending_servicer(analytics_pb2_grpc.AnalyticsServiceServicer, DESCRIPTOR, area)()
+    return module.AnalyticsServicer(deps)
 
 
 async def build(settings: AnalyticsSettings) -> ServiceApp:
-    nc = await bus.connect(settings.nats_url, "analytics")
-    await bus.ensure_streams(
-        nc.jetstream(), [bus.DETECTIONS, bus.TRACKS, bus.TELEMETRY, bus.EVENTS]
-    )
-    auth = await Auth.start(settings, nc.jetstream(), "analytics")
     db = Database(settings.database_url)
-    servicer = pending_servicer(analytics_pb2_grpc.AnalyticsServiceServicer, DESCRIPTOR, AREA)()
+    async with (await db.connect()).acquire() as conn:
+        await migrate(conn, "analytics", SQL)
+    nc = await bus.connect(settings.nats_url, "analytics")
+    js = nc.jetstream()
+    await bus.ensure_streams(js, [*STREAMS, bus.EVENTS, bus.DEAD_LETTER])
+    registry = Registry()
+    await registry.start(js)
+    auth = await Auth.start(settings, js, "analytics")
+    pipeline = AnalyticsPipeline(settings, db, js, registry)
+    sweeper = RetentionSweeper(db, settings)
+    servicer = read_side(AnalyticsDeps(settings, db, nc, js, registry))
 
-    async def ready() -> bool:
-        return nc.is_connected and await db.ready()
+    async def start() -> None:
+        await pipeline.start()
+        sweeper.start()
+        if hasattr(servicer, "start"):
+            await servicer.start()
 
     async def stop() -> None:
+        if hasattr(servicer, "stop"):
+            await servicer.stop()
+        await sweeper.stop()
+        await pipeline.stop()
+        await registry.stop()
         await auth.stop()
         await nc.drain()
         await db.close()
 
-    return ServiceApp(
+    async def ready() -> bool:
+        return nc.is_connected and pipeline.healthy() and await db.ready()
+
+    app = ServiceApp(
         name="analytics",
         service_names=[DESCRIPTOR.full_name],
         register=lambda s: analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(servicer, s),
         ready=ready,
+        start=start,
         stop=stop,
         interceptors=[auth.interceptor],
         credentials=server_credentials(settings.tls_cert, settings.tls_key),
     )
+    app.pipeline = pipeline  # type: ignore[attr-defined]
+    return app
 
 
 async def main(settings: AnalyticsSettings | None = None) -> None:

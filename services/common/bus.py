@@ -176,7 +176,11 @@ class DurableConsumer:
 
     async def stop(self) -> None:
         if self._task:
-            self._task.cancel()
+            # nats-py's fetch() can turn a cancellation into a timeout, which the loop takes
+            # as "no messages": cancel again until the task has really ended.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=0.5)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         with contextlib.suppress(Exception):

@@ -1,0 +1,2 @@
+"""Analytics benchmarks: `python -m bench.analytics.queries`,
+`python -m bench.analytics.forecast`."""
