@@ -6,18 +6,16 @@ recovering from a failed write."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 from pathlib import Path
-from typing import Any
 
 from aura.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 from services.analytics.adapters.retention import RetentionSweeper
 from services.analytics.config import AnalyticsSettings
 from services.analytics.deps import AnalyticsDeps
 from services.analytics.pipeline import AnalyticsPipeline
+from services.analytics.servicer import AnalyticsServicer
 from services.common import bus
 from services.common.auth import Auth
-from services.common.contract import pending_servicer
 from services.common.db import Database
 from services.common.migrations import migrate
 from services.common.observability import setup_logging, setup_tracing
@@ -27,18 +25,6 @@ from services.common.server import ServiceApp, serve_forever, server_credentials
 DESCRIPTOR = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"]
 SQL = Path(__file__).parent / "sql"
 STREAMS = [bus.DETECTIONS, bus.TRACKS, bus.TELEMETRY, bus.FUSED, bus.THREATS, bus.ZONES]
-
-
-def read_side(deps: AnalyticsDeps) -> Any:
-    """The read side's servicer (services/analytics/servicer.py) once it exists."""
-    try:
-        module = importlib.import_module("services.analytics.servicer")
-    except ModuleNotFoundError as exc:
-        if exc.name != "services.analytics.servicer":
-            raise
-        area = "the analytics read side (queries, alerts, events)"
-        return pending_servicer(analytics_pb2_grpc.AnalyticsServiceServicer, DESCRIPTOR, area)()
-    return module.AnalyticsServicer(deps)
 
 
 async def build(settings: AnalyticsSettings) -> ServiceApp:
@@ -53,17 +39,15 @@ async def build(settings: AnalyticsSettings) -> ServiceApp:
     auth = await Auth.start(settings, js, "analytics")
     pipeline = AnalyticsPipeline(settings, db, js, registry)
     sweeper = RetentionSweeper(db, settings)
-    servicer = read_side(AnalyticsDeps(settings, db, nc, js, registry))
+    servicer = AnalyticsServicer(AnalyticsDeps(settings, db, nc, js, registry))
 
     async def start() -> None:
         await pipeline.start()
         sweeper.start()
-        if hasattr(servicer, "start"):
-            await servicer.start()
+        await servicer.start()
 
     async def stop() -> None:
-        if hasattr(servicer, "stop"):
-            await servicer.stop()
+        await servicer.stop()
         await sweeper.stop()
         await pipeline.stop()
         await registry.stop()
