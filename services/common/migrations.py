@@ -1,6 +1,7 @@
 """Versioned SQL migrations: `NNN_name.sql` files applied in order, each once, in its own
 transaction, recorded in `schema_migrations`. Services apply theirs at start; `aura migrate
-SERVICE` applies them alone. Concurrent starts are serialised by an advisory lock."""
+SERVICE` applies them alone. Concurrent starts of any services sharing the database are
+serialised by one advisory lock."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import asyncpg
 log = logging.getLogger("aura.migrations")
 
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+LOCK = "aura-migrate"
 
 
 def migration_files(folder: Path) -> list[tuple[int, Path]]:
@@ -30,18 +32,20 @@ def migration_files(folder: Path) -> list[tuple[int, Path]]:
 
 async def migrate(conn: asyncpg.Connection, component: str, folder: Path) -> list[int]:
     """Apply what is missing of `folder` for `component`; returns the versions applied."""
-    await conn.execute(
-        """create table if not exists schema_migrations (
-               component text not null,
-               version integer not null,
-               name text not null,
-               applied_at timestamptz not null default now(),
-               primary key (component, version))"""
-    )
-    applied: list[int] = []
-    # One lock per component: two replicas starting at once apply each file once.
-    await conn.execute("select pg_advisory_lock(hashtext($1))", f"aura-migrate-{component}")
+    # One lock for every component: two replicas, or two services (admin and analytics
+    # share a database), starting at once would otherwise race even on `create table if
+    # not exists` (PostgreSQL raises a unique violation on its catalogue).
+    await conn.execute("select pg_advisory_lock(hashtext($1))", LOCK)
     try:
+        await conn.execute(
+            """create table if not exists schema_migrations (
+                   component text not null,
+                   version integer not null,
+                   name text not null,
+                   applied_at timestamptz not null default now(),
+                   primary key (component, version))"""
+        )
+        applied: list[int] = []
         done = {
             r["version"]
             for r in await conn.fetch(
@@ -62,5 +66,5 @@ async def migrate(conn: asyncpg.Connection, component: str, folder: Path) -> lis
             applied.append(version)
             log.info("migration applied", extra={"component": component, "file": path.name})
     finally:
-        await conn.execute("select pg_advisory_unlock(hashtext($1))", f"aura-migrate-{component}")
+        await conn.execute("select pg_advisory_unlock(hashtext($1))", LOCK)
     return applied
