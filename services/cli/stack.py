@@ -1121,3 +1121,140 @@ class Envoy(LocalServer):
     def _is_ready(self) -> bool:
         status, body = http_get(f"{self.admin_url}/ready")
         return status == 200 and body.strip() == b"LIVE"
+
+
+# --------------------------------------------------------------------------- dashboard
+
+WEB_DIST = REPO_ROOT / "web" / "dist"
+DASHBOARD_PORT = 8081
+
+_NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>AURA dashboard: not built</title></head>
+<body style="font:15px/1.5 system-ui,sans-serif;max-width:44em;margin:3em auto">
+<h1>The AURA dashboard is not built yet</h1>
+<p>Build it once with <code>make web</code> (it needs Node.js 20.19 or newer and npm: it runs
+<code>npm ci</code> and <code>npm run build</code> in <code>web/</code>), then reload this page.</p>
+<p>The mesh works without it: REST/JSON, gRPC-web and gRPC are served by Envoy at
+<a href="{envoy}/healthz">{envoy}</a>.</p>
+</body></html>
+"""
+
+
+class DashboardServer:
+    """The built dashboard (`web/dist`) on loopback, served by a thread of this process.
+
+    `/config.json` tells the page where Envoy is (`{"envoyUrl": ...}`); the page then talks
+    gRPC-web to Envoy, whose CORS policy allows any origin. Without `web/dist` every page
+    says how to build it, so a machine without Node still gets the API.
+    """
+
+    def __init__(
+        self,
+        envoy_url: str,
+        *,
+        dist: Path | str = WEB_DIST,
+        host: str = LOOPBACK,
+        port: int = DASHBOARD_PORT,
+    ) -> None:
+        self.envoy_url = envoy_url.rstrip("/")
+        self.dist = Path(dist)
+        self.host = host
+        self.port = _pick(port, host)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    @property
+    def built(self) -> bool:
+        return (self.dist / "index.html").is_file()
+
+    def _handler(self) -> type:
+        import http.server
+
+        config = json.dumps({"envoyUrl": self.envoy_url}).encode()
+        not_built = _NOT_BUILT_PAGE.replace("{envoy}", self.envoy_url).encode()
+        owner = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(owner.dist), **kwargs)
+
+            def _send(self, status: int, body: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path == "/config.json":
+                    return self._send(200, config, "application/json")
+                if not owner.built:
+                    return self._send(200, not_built, "text/html; charset=utf-8")
+                if path in ("/", "/index.html"):
+                    return self._send(
+                        200, (owner.dist / "index.html").read_bytes(), "text/html; charset=utf-8"
+                    )
+                return super().do_GET()
+
+            do_HEAD = do_GET
+
+            def list_directory(self, path: Any) -> None:
+                self.send_error(404, "not found")
+                return None
+
+            def log_message(self, format: str, *args: Any) -> None:
+                logger.debug("dashboard: " + format, *args)
+
+        return Handler
+
+    def start(self) -> Self:
+        """Serve in a daemon thread; StackError when the port is taken."""
+        import http.server
+
+        if self._server is not None:
+            return self
+        try:
+            server = http.server.ThreadingHTTPServer((self.host, self.port), self._handler())
+        except OSError as exc:
+            raise StackError(f"dashboard: cannot listen on {self.host}:{self.port}: {exc}") from exc
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="aura-dashboard", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+        self._server = None
+        self._thread = None
+
+    async def astart(self) -> Self:
+        return self.start()
+
+    async def astop(self) -> None:
+        await asyncio.to_thread(self.stop)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -26,7 +26,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aura.admin.v1 import admin_pb2, admin_pb2_grpc
 from aura.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from services.cli.stack import Envoy, LocalServer, NatsServer, Postgres
+from services.cli.stack import DashboardServer, Envoy, LocalServer, NatsServer, Postgres, StackError
 from services.common.auth import new_key
 from services.common.config import DEFAULT_PORTS, CommonSettings, SettingsError
 from services.common.server import client_channel
@@ -116,6 +116,110 @@ async def _admin_key_lines(target: str, tls_cert: str, key: str, generated: bool
     return ["admin key   AURA_ADMIN_KEY was not stored: an admin key exists already"]
 
 
+def _demo_registry() -> tuple[list[admin_pb2.Sensor], list[admin_pb2.Zone]]:
+    """The demo source's sensors as the registry needs them (its radar and lidar report in
+    site coordinates: identity pose; its camera maps x, y to u = 12.8 x, v = 720 - 12 y),
+    and three zones on its 100 m x 60 m site, so the map and fusion have them."""
+    from aura.common.v1 import common_pb2 as c
+
+    identity = admin_pb2.SensorPose(position=c.Vector3(), heading_deg=90.0)
+    h = admin_pb2.Homography(
+        values=[1 / 12.8, 0, 0, 0, -1 / 12.0, 60.0, 0, 0, 1],
+        image_width_px=1280,
+        image_height_px=720,
+    )
+    sensors = [
+        admin_pb2.Sensor(sensor_id="radar_1", kind=c.SENSOR_KIND_RADAR, pose=identity),
+        admin_pb2.Sensor(sensor_id="lidar_1", kind=c.SENSOR_KIND_LIDAR, pose=identity),
+        admin_pb2.Sensor(sensor_id="camera_1", kind=c.SENSOR_KIND_CAMERA, homography=h),
+    ]
+    for s in sensors:
+        s.site_id, s.name, s.expected_rate_hz = "demo", f"demo {s.sensor_id}", 2.0
+
+    def poly(*pts: tuple[float, float]) -> admin_pb2.Polygon:
+        return admin_pb2.Polygon(vertices=[c.Vector3(x=x, y=y) for x, y in pts])
+
+    line = admin_pb2.LineSegment(start=c.Vector3(x=60, y=0), end=c.Vector3(x=60, y=60))
+    zones = [
+        admin_pb2.Zone(
+            zone_id="demo-gate",
+            name="Gate (protected)",
+            kind=admin_pb2.ZONE_KIND_PROTECTED,
+            polygon=poly((80, 40), (95, 40), (95, 55), (80, 55)),
+        ),
+        admin_pb2.Zone(
+            zone_id="demo-plaza",
+            name="Plaza",
+            kind=admin_pb2.ZONE_KIND_MONITORING,
+            polygon=poly((15, 15), (50, 15), (50, 40), (15, 40)),
+            dwell_threshold_s=30,
+        ),
+        admin_pb2.Zone(
+            zone_id="demo-line",
+            name="Line x=60",
+            kind=admin_pb2.ZONE_KIND_COUNTING_LINE,
+            line=line,
+        ),
+    ]
+    for z in zones:
+        z.site_id = "demo"
+    return sensors, zones
+
+
+async def _seed_demo_registry(target: str, tls_cert: str, key: str) -> str:
+    """Register the demo's sensors and zones unless they exist (a banner line says what)."""
+    sensors, zones = _demo_registry()
+    meta = _bearer(key) if key else None
+    made = 0
+    try:
+        async with client_channel(target, tls_cert) as ch:
+            stub = admin_pb2_grpc.AdminServiceStub(ch)
+            for sensor in sensors:
+                with contextlib.suppress(grpc.aio.AioRpcError):
+                    await stub.GetSensor(
+                        admin_pb2.GetSensorRequest(sensor_id=sensor.sensor_id),
+                        metadata=meta,
+                        timeout=2,
+                    )
+                    continue
+                await stub.CreateSensor(
+                    admin_pb2.CreateSensorRequest(sensor=sensor), metadata=meta, timeout=2
+                )
+                made += 1
+            for zone in zones:
+                with contextlib.suppress(grpc.aio.AioRpcError):
+                    await stub.GetZone(
+                        admin_pb2.GetZoneRequest(zone_id=zone.zone_id), metadata=meta, timeout=2
+                    )
+                    continue
+                await stub.CreateZone(
+                    admin_pb2.CreateZoneRequest(zone=zone), metadata=meta, timeout=2
+                )
+                made += 1
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+            return "demo site   not checked: set AURA_ADMIN_KEY to register its sensors and zones"
+        return f"demo site   not registered ({exc.code().name}: {exc.details()})"
+    return f"demo site   sensors and zones registered ({made} new)"
+
+
+def _start_dashboard(envoy_url: str, port: int) -> DashboardServer:
+    """The dashboard beside Envoy (web/dist); on a taken port, any free one."""
+    try:
+        return DashboardServer(envoy_url, port=port).start()
+    except StackError:
+        return DashboardServer(envoy_url, port=0).start()
+
+
+def _dashboard_lines(dashboard: DashboardServer, auth: bool) -> list[str]:
+    if dashboard.built:
+        hint = "enter an API key on the page" if auth else "no key needed: auth is off"
+        return [f"dashboard   {dashboard.url}  ({hint})"]
+    return [
+        f"dashboard   {dashboard.url}  not built: `make web` builds it (Node.js 20.19+, npm)",
+    ]
+
+
 async def _up(state: Path, source: str, envoy: bool) -> int:
     state = state.absolute()
     (state / "logs").mkdir(parents=True, exist_ok=True)
@@ -127,6 +231,7 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
         loop.add_signal_handler(sig, stop.set)
     env = dict(os.environ)
     pump_task: asyncio.Task[int] | None = None
+    dashboard: DashboardServer | None = None
     try:  # the settings every service reads: fail here, before anything starts
         common = CommonSettings.from_env(env)
     except SettingsError as exc:
@@ -139,6 +244,10 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
         admin_key = new_key().text
     pump_key = new_key().text if auth and source else ""
     admin_env = {"AURA_ADMIN_KEY": admin_key, "AURA_ADMIN_PUMP_KEY": pump_key} if auth else {}
+    if "AURA_ADMIN_ENVOY_URL" not in env:  # the Envoy that status reports: ours, or none
+        with_envoy = envoy and env.get("AURA_ENVOY", "on") != "off"
+        edge = f"{'https' if tls_cert else 'http'}://127.0.0.1:{env.get('AURA_ENVOY_PORT', 8080)}"
+        admin_env["AURA_ADMIN_ENVOY_URL"] = edge if with_envoy else ""
     scheme = "grpcs" if tls_cert else "grpc"
     if not auth:
         _banner(AUTH_OFF_BANNER, edge="!", corner="!", side="!")
@@ -204,6 +313,8 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
                 f"tracks      {curl} -N{header} {base}/v1/tracks:stream",
                 f"admin       http://127.0.0.1:{proxy.admin_port}",
             ]
+            dashboard = _start_dashboard(base, int(env.get("AURA_WEB_PORT", 8081)))
+            lines += _dashboard_lines(dashboard, auth)
         if source:
             from services.cli.main import pump
 
@@ -218,6 +329,9 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
                 pump(source, ingest_target, key=pump_key or None, tls_cert=tls_cert)
             )
             lines.append(f"demo source {source}" + ("  (its own ingest key)" if pump_key else ""))
+            if source.startswith("demo:"):
+                admin_target = f"127.0.0.1:{_port('admin')}"
+                lines.append(await _seed_demo_registry(admin_target, tls_cert, admin_key))
         lines += [f"logs        {state / 'logs'}", "Ctrl-C stops everything"]
         _banner(lines)
         if not auth:
@@ -252,6 +366,8 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
                 print(f"aura: {name} did not stop in 15 s; killing", file=sys.stderr)
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        if dashboard is not None:
+            await dashboard.astop()
         for server in reversed(servers):
             await server.astop()
 

@@ -1,0 +1,4 @@
+from bench.dashboard.cli import main
+
+if __name__ == "__main__":
+    main()
