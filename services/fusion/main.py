@@ -76,8 +76,14 @@ async def build(settings: FusionSettings) -> ServiceApp:
     ticker: list[asyncio.Task[None]] = []
 
     async def tick_forever() -> None:
+        # A cycle starts every interval (not an interval after the previous one ended); one
+        # that overruns is followed at once by the next, and the missed starts are skipped.
+        loop = asyncio.get_running_loop()
+        interval = settings.fusion_interval_s
+        due = loop.time() + interval
         while True:
-            await asyncio.sleep(settings.fusion_interval_s)
+            await asyncio.sleep(max(due - loop.time(), 0.0))
+            due = max(due + interval, loop.time())
             try:
                 await pipeline.tick()
             except Exception:  # the next cycle tries again; the messages stay unacked

@@ -24,10 +24,11 @@ import logging
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
+import numpy as np
 from nats.aio.msg import Msg
 from nats.errors import MaxPayloadError
 from opentelemetry import trace
@@ -74,6 +75,10 @@ class Stats:
     dropped_outputs: int = 0  # larger than NATS's max payload (logged)
     #: sensor_id -> track updates kept out of fusion (no pose / homography, or disabled).
     refused: dict[str, int] = field(default_factory=dict)
+    #: Milliseconds the latest cycle spent in each part: decode (TrackFrames to sensor
+    #: tracks, summed over the cycle's frames), engine, convert (domain to protos, store,
+    #: stream fan-out), serialize, publish, checkpoint (0 when the cycle wrote none).
+    last_cycle_ms: dict[str, float] = field(default_factory=dict)
 
 
 Point = tuple[float, float, float, float, float]  # t, x, y, vx, vy
@@ -102,19 +107,33 @@ class FusedStore:
         since = pts[-1][0] - seconds
         return [p for p in pts if p[0] >= since]
 
-    def _point(self, gid: str, t: float, p: fpb.FusedTrack) -> None:
-        pts = self.trails.setdefault(gid, deque())
-        if pts and t - pts[-1][0] < self.trail_interval_s:
-            return
-        pts.append((t, p.position.x, p.position.y, p.velocity.vx, p.velocity.vy))
-        while pts and pts[0][0] < t - TRAIL_MAX_S:
-            pts.popleft()
-
-    def apply(self, t: float, live: list[fpb.FusedTrack], deleted: list[fpb.FusedTrack]) -> None:
+    def apply(
+        self,
+        t: float,
+        live: list[fpb.FusedTrack],
+        deleted: list[fpb.FusedTrack],
+        states: Sequence[Any] | None = None,
+    ) -> None:
+        """The fused tracks of a cycle at fusion time t; states: the (x, y, vx, vy) of each
+        live track when the caller has them as numbers (else read from the protos)."""
         self.t = t
-        self.live = {p.global_id: p for p in live}
-        for p in live:
-            self._point(p.global_id, t, p)
+        gids = [p.global_id for p in live]
+        self.live = dict(zip(gids, live, strict=True))
+        rows: list[list[float]]
+        if states is not None and len(states):
+            rows = np.asarray(states, dtype=float).reshape(len(live), 4).tolist()
+        else:
+            rows = [[p.position.x, p.position.y, p.velocity.vx, p.velocity.vy] for p in live]
+        trails, since = self.trails, t - TRAIL_MAX_S
+        for gid, (x, y, vx, vy) in zip(gids, rows, strict=True):
+            pts = trails.get(gid)
+            if pts is None:
+                pts = trails[gid] = deque()
+            elif t - pts[-1][0] < self.trail_interval_s:
+                continue
+            pts.append((t, x, y, vx, vy))
+            while pts[0][0] < since:
+                pts.popleft()
         for p in deleted:
             gid = p.global_id
             self.deleted[gid] = p
@@ -169,6 +188,7 @@ class FusionPipeline:
         self._pending_msgs: list[Msg] = []  # the messages of _pending
         self._links: list[trace.Link] = []  # their trace contexts
         self._to_ack: list[Msg] = []
+        self._decode_s = 0.0  # time spent decoding the pending frames
         self.max_seq = 0  # highest stream sequence applied
         self.checkpointed_seq = 0  # highest stream sequence in the latest checkpoint
         self._dirty = False
@@ -283,6 +303,7 @@ class FusionPipeline:
                 self._to_ack.append(msg)
             return
         frame = c.TrackFrame()
+        t0 = time.perf_counter()
         try:
             frame.ParseFromString(msg.data)
             if not frame.sensor_id:
@@ -310,6 +331,7 @@ class FusionPipeline:
         self.max_seq = seq
         self._to_ack.append(msg)
         self.stats.frames += 1
+        self._decode_s += time.perf_counter() - t0
 
     async def tick(self) -> None:
         """One fusion cycle (called every interval)."""
@@ -357,6 +379,9 @@ class FusionPipeline:
         started: float,
         now: float,
     ) -> None:
+        times = self.stats.last_cycle_ms = {"decode": self._decode_s * 1000.0}
+        self._decode_s = 0.0
+        t0 = time.perf_counter()
         try:
             res = self.engine.update(batch, now)
         except Exception as exc:  # never acked as if fused: parked for a look and a replay
@@ -367,14 +392,17 @@ class FusionPipeline:
             for m in msgs:
                 await self.dead_letter(m, f"fusion cycle failed: {exc!r}")
             return
+        times["engine"] = (time.perf_counter() - t0) * 1000.0
         self._count_refused(batch, res.refused_sensors)
         self.stats.late_states += res.late
         self.stats.cycles += 1
         await self._emit(res, sources, (time.perf_counter() - started) * 1000.0)
         self._dirty = True
         due = time.monotonic() - self._last_checkpoint >= self.checkpoint_interval_s
+        t0 = time.perf_counter()
         if due or res.zone_events or res.threats or len(self._to_ack) >= self.max_unacked:
             await self._checkpoint()
+        times["checkpoint"] = (time.perf_counter() - t0) * 1000.0
 
     def _count_refused(self, batch: list[SensorTrack], refused: Iterable[str]) -> None:
         refused = set(refused)
@@ -387,18 +415,30 @@ class FusionPipeline:
             log.debug("tracks kept out of fusion: no pose or homography", extra={"sensor": sid})
 
     async def _emit(self, res: FusionResult, sources: list[str], elapsed_ms: float) -> None:
-        kind_of, site_of = self._kind_of, self.sites.get
-        live = [convert.fused_track(f, kind_of, lambda s: site_of(s, "")) for f in res.tracks]
-        deleted = [convert.fused_track(f, kind_of, lambda s: site_of(s, "")) for f in res.deleted]
-        conf = {p.global_id: p.confidence for p in (*live, *deleted)}
-        threats = [convert.threat(t, res.sequence, conf.get(t.global_id, 0.0)) for t in res.threats]
-        zone_site = {p.global_id: p.site_id for p in (*live, *deleted)}
-        events = [convert.zone_event(e, zone_site.get(e.global_id, "")) for e in res.zone_events]
-        frame = convert.fused_frame(res, live, deleted, elapsed_ms, sources)
-        self.store.apply(res.t, live, deleted)
+        times = self.stats.last_cycle_ms
+        t0 = time.perf_counter()
+        site_of = self.sites.get
+        # The live tracks are the frame's own (built in place); the store holds them until
+        # the next cycle replaces them. None of them is changed after this.
+        frame, live, deleted = convert.fused_frame_of(
+            res, self._kind_of, lambda s: site_of(s, ""), sources
+        )
+        frame.processing_time_ms = elapsed_ms
+        threats: list[fpb.Threat] = []
+        events: list[fpb.ZoneEvent] = []
+        if res.threats or res.zone_events:
+            by_gid = {p.global_id: p for p in (*live, *deleted)}
+            for t in res.threats:
+                p = by_gid.get(t.global_id)
+                threats.append(convert.threat(t, res.sequence, p.confidence if p else 0.0))
+            for e in res.zone_events:
+                p = by_gid.get(e.global_id)
+                events.append(convert.zone_event(e, p.site_id if p else ""))
+        self.store.apply(res.t, live, deleted, [f.x for f in res.tracks])
         for th in threats:
             self.store.threat(th)
         self._fan_out(res, live, deleted, threats)
+        t1 = time.perf_counter()
         out: list[tuple[str, bytes, str]] = [
             ("aura.fused", frame.SerializeToString(), f"fused:{res.sequence}")
         ]
@@ -409,7 +449,11 @@ class FusionPipeline:
         out += [
             ("aura.threats", t.SerializeToString(), f"{t.global_id}:{t.sequence}") for t in threats
         ]
+        t2 = time.perf_counter()
         await self._publish_all(out)
+        times["convert"] = (t1 - t0) * 1000.0
+        times["serialize"] = (t2 - t1) * 1000.0
+        times["publish"] = (time.perf_counter() - t2) * 1000.0
 
     def _kind_of(self, sensor_id: str) -> int:
         return self.kinds.get(sensor_id, c.SENSOR_KIND_UNSPECIFIED)
@@ -475,7 +519,15 @@ class FusionPipeline:
 
     async def _checkpoint(self) -> None:
         if self._dirty or self.max_seq > self.checkpointed_seq:
-            await self.checkpoints.save(self.checkpoint())
+            # The engine's state is read in a worker thread, so the event loop keeps serving
+            # while it is built (tens of ms with 1,000 fused tracks). Safe: the engine
+            # changes only in update(), which runs under self._lock, held here; what else
+            # the checkpoint holds is copied on the loop first. A registry change meanwhile
+            # replaces parts of the engine (geometry, zones, a reconfigured engine) but never
+            # mutates what to_state reads.
+            extras = self._checkpoint_extras()
+            state = await asyncio.to_thread(_checkpoint_state, self.engine, extras)
+            await self.checkpoints.save(state)
             self.checkpointed_seq = self.max_seq
             self._dirty = False
             self.stats.checkpoints += 1
@@ -491,13 +543,20 @@ class FusionPipeline:
         """The engine state plus what the service adds: the stream sequence it covers, the
         sensor kinds seen, the refused counts and the current threats (for StreamThreats'
         snapshot after a restart)."""
+        return _checkpoint_state(self.engine, self._checkpoint_extras())
+
+    def _checkpoint_extras(self) -> dict[str, Any]:
+        """What the checkpoint holds besides the engine state, copied."""
         if self._pending:  # never: a checkpoint follows a cycle, which takes them all
             raise RuntimeError("checkpoint with unfused sensor tracks")
         return {
-            "engine": self.engine.to_state(),
             "max_seq": self.max_seq,
             "watermark": self._watermark,
-            "kinds": self.kinds,
-            "refused": self.stats.refused,
+            "kinds": dict(self.kinds),
+            "refused": dict(self.stats.refused),
             "threats": [t.SerializeToString().hex() for t in self.store.threats.values()],
         }
+
+
+def _checkpoint_state(engine: FusionEngine, extras: dict[str, Any]) -> dict[str, Any]:
+    return {"engine": engine.to_state(), **extras}

@@ -8,7 +8,7 @@ and ThreatRules. Out: FusedTrack, ZoneEvent, Threat and FusedTrackFrame (aura.fu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -87,9 +87,63 @@ def frame_tracks(frame: c.TrackFrame) -> list[SensorTrack]:
     if frame.dropped:
         return []
     t = ts_seconds(frame.timestamp)
-    out = [sensor_track(tr, t) for tr in frame.tracks if tr.status == c.TRACK_STATUS_CONFIRMED]
+    out = sensor_tracks([tr for tr in frame.tracks if tr.status == c.TRACK_STATUS_CONFIRMED], t)
     out += [ended_track(tr, t) for tr in frame.deleted_tracks]
     return out
+
+
+def sensor_tracks(tracks: list[c.Track], t: float) -> list[SensorTrack]:
+    """[sensor_track(tr, t) for tr in tracks], with the numbers of all tracks read and
+    checked at once (a frame holds up to thousands of tracks). When any track is malformed,
+    the tracks are converted one by one, so the ValueError names the first bad one."""
+    n = len(tracks)
+    if n == 0:
+        return []
+    ids: list[str] = []
+    sensors: list[str] = []
+    kinds: list[bool] = []  # a box (camera) track
+    labels: list[str] = []
+    conf: list[float] = []
+    dims: list[int] = []
+    vals: list[float] = []
+    rows: list[tuple[float, ...]] = []
+    box = c.SENSOR_KIND_CAMERA
+    for tr in tracks:
+        p, v, cov = tr.position, tr.velocity, tr.covariance
+        d = cov.dim
+        ids.append(tr.id)
+        sensors.append(tr.sensor_id)
+        kinds.append(tr.sensor_kind == box)
+        labels.append(tr.class_label)
+        conf.append(tr.confidence)
+        dims.append(d)
+        vals += cov.values
+        if d == 8:
+            b = tr.bbox
+            rows.append((p.x, p.y, b.width, b.height, v.vx, v.vy, 0.0, 0.0))
+        elif d == 6:
+            rows.append((p.x, p.y, p.z, v.vx, v.vy, v.vz))
+        else:
+            rows.append((p.x, p.y, v.vx, v.vy))
+    d = dims[0]
+    is_box = kinds[0]
+    if (
+        dims.count(d) != n
+        or kinds.count(is_box) != n
+        or d != (8 if is_box else d if d in (4, 6) else -1)
+        or len(vals) != n * d * d
+    ):  # mixed or malformed: one by one (also names the bad track)
+        return [sensor_track(tr, t) for tr in tracks]
+    mean = np.array(rows, dtype=float)
+    P = np.array(vals, dtype=float).reshape(n, d, d)
+    if not (np.isfinite(mean).all() and np.isfinite(P).all()):
+        return [sensor_track(tr, t) for tr in tracks]
+    kind = MeasurementKind.BOX if is_box else MeasurementKind.POINT
+    confidence = np.clip(np.array(conf, dtype=float), 0.0, 1.0).tolist()
+    return [
+        SensorTrack(sensors[i], ids[i], t, kind, mean[i], P[i], labels[i], confidence[i])
+        for i in range(n)
+    ]
 
 
 def ended_track(track: c.Track, t: float) -> SensorTrack:
@@ -196,44 +250,81 @@ def rules(r: apb.ThreatRules) -> th.ThreatRules:
 
 
 def set_time(ts: Timestamp, t: float) -> None:
-    sec = math.floor(t)
-    ts.seconds = sec
-    ts.nanos = min(int(round((t - sec) * 1e9)), 999_999_999)
+    ts.seconds, ts.nanos = _seconds_nanos(t)
 
 
 def _vec(out: c.Vector3, x: float, y: float) -> None:
     out.x, out.y, out.z = float(x), float(y), 0.0
 
 
+def _seconds_nanos(t: float) -> tuple[int, int]:
+    sec = math.floor(t)
+    return sec, min(int(round((t - sec) * 1e9)), 999_999_999)
+
+
 def fused_track(f: FusedTrack, kind_of: KindOf, site_of: SiteOf) -> fpb.FusedTrack:
-    """A domain FusedTrack as the proto; its site is that of its first contributor's sensor.
-    (Field by field from plain floats: this runs for every live track in every cycle.)"""
-    x, y, vx, vy = np.asarray(f.x, dtype=float).tolist()
-    speed = math.hypot(vx, vy)
-    out = fpb.FusedTrack()
-    out.global_id = f.global_id
-    out.status = f.status.value  # type: ignore[assignment]
-    out.speed_mps = speed
-    out.heading_deg = math.degrees(math.atan2(vx, vy)) % 360.0 if speed >= 1e-6 else 0.0
-    out.class_label = f.label
-    out.confidence = min(max(float(f.confidence), 0.0), 1.0)
-    out.threat_level = int(f.threat_level)
-    out.threat_reason = f.threat_reason
-    out.zone_ids.extend(f.zone_ids)
-    pos, vel, cov = out.position, out.velocity, out.covariance
-    pos.x, pos.y = x, y
-    vel.vx, vel.vy = vx, vy
-    cov.dim = 4
-    cov.values.extend(np.asarray(f.P, dtype=float).ravel().tolist())
-    set_time(out.created_at, f.created_t)
-    set_time(out.updated_at, f.t)
-    for k in f.contributors:
-        ref = out.contributors.add()
-        ref.sensor_id, ref.track_id = k.sensor_id, k.track_id
-        ref.sensor_kind = kind_of(k.sensor_id)  # type: ignore[assignment]
-        set_time(ref.updated_at, k.t)
-    if f.contributors:
-        out.site_id = site_of(f.contributors[0].sensor_id)
+    """A domain FusedTrack as the proto; its site is that of its first contributor's sensor."""
+    return fused_tracks([f], kind_of, site_of, fpb.FusedTrack)[0]
+
+
+def fused_tracks(
+    tracks: Sequence[FusedTrack],
+    kind_of: KindOf,
+    site_of: SiteOf,
+    new: Callable[[], fpb.FusedTrack],
+) -> list[fpb.FusedTrack]:
+    """fused_track of every track, each message made by new() (fpb.FusedTrack, or the
+    `add` of a repeated field, so a frame's tracks are built in place, not copied). This
+    runs for every live track in every cycle: the numbers of all tracks are made plain
+    floats at once, and each distinct time and sensor is converted once."""
+    n = len(tracks)
+    if n == 0:
+        return []
+    xs = np.array([f.x for f in tracks], dtype=float).reshape(n, 4).tolist()
+    Ps = np.array([f.P for f in tracks], dtype=float).reshape(n, 16).tolist()
+    times: dict[float, tuple[int, int]] = {}
+    kinds: dict[str, int] = {}
+    out = []
+    for i, f in enumerate(tracks):
+        x, y, vx, vy = xs[i]
+        m = new()
+        m.global_id = f.global_id
+        m.status = f.status.value  # type: ignore[assignment]
+        speed = math.hypot(vx, vy)
+        m.speed_mps = speed
+        m.heading_deg = math.degrees(math.atan2(vx, vy)) % 360.0 if speed >= 1e-6 else 0.0
+        m.class_label = f.label
+        m.confidence = min(max(float(f.confidence), 0.0), 1.0)
+        m.threat_level = int(f.threat_level)
+        if f.threat_reason:
+            m.threat_reason = f.threat_reason
+        if f.zone_ids:
+            m.zone_ids.extend(f.zone_ids)
+        pos, vel, cov = m.position, m.velocity, m.covariance
+        pos.x, pos.y = x, y
+        vel.vx, vel.vy = vx, vy
+        cov.dim = 4
+        cov.values.extend(Ps[i])
+        for ts, t in ((m.created_at, f.created_t), (m.updated_at, f.t)):
+            sn = times.get(t)
+            if sn is None:
+                sn = times[t] = _seconds_nanos(t)
+            ts.seconds, ts.nanos = sn
+        for k in f.contributors:
+            ref = m.contributors.add()
+            sid = k.sensor_id
+            kind = kinds.get(sid)
+            if kind is None:
+                kind = kinds[sid] = kind_of(sid)
+            ref.sensor_id, ref.track_id, ref.sensor_kind = sid, k.track_id, kind  # type: ignore[assignment]
+            sn = times.get(k.t)
+            if sn is None:
+                sn = times[k.t] = _seconds_nanos(k.t)
+            ts = ref.updated_at
+            ts.seconds, ts.nanos = sn
+        if f.contributors:
+            m.site_id = site_of(f.contributors[0].sensor_id)
+        out.append(m)
     return out
 
 
@@ -298,6 +389,27 @@ def fused_frame(
     )
     set_time(out.timestamp, res.t)
     return out
+
+
+def fused_frame_of(
+    res: FusionResult, kind_of: KindOf, site_of: SiteOf, source_frames: Iterable[str]
+) -> tuple[fpb.FusedTrackFrame, list[fpb.FusedTrack], list[fpb.FusedTrack]]:
+    """The FusedTrackFrame of a result (its processing_time_ms left for the caller), its
+    live tracks and its deleted ones. The live tracks are built in place in the frame (no
+    copy); they keep the frame's memory alive while they are held, so hold them no longer
+    than the next frame. The deleted ones are separate messages (copied into the frame),
+    since a deleted track is kept for a while after its frame."""
+    out = fpb.FusedTrackFrame(
+        sequence=res.sequence,
+        new_global_ids=res.new_ids,
+        live_track_count=len(res.tracks),
+        source_frames=list(source_frames),
+    )
+    set_time(out.timestamp, res.t)
+    live = fused_tracks(res.tracks, kind_of, site_of, out.tracks.add)
+    deleted = fused_tracks(res.deleted, kind_of, site_of, fpb.FusedTrack)
+    out.deleted_tracks.extend(deleted)
+    return out, live, deleted
 
 
 # ----------------------------------------------------------------------------- filters
