@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from aura.common.v1 import common_pb2 as c
 from aura.tracker.v1 import tracker_pb2, tracker_pb2_grpc
@@ -18,6 +19,7 @@ from services.tracker.domain.types import MeasurementKind, TrackerConfig
 from services.tracker.pipeline import TrackerPipeline
 from services.tracker.servicer import TrackerServicer
 
+log = logging.getLogger("aura.tracker")
 SERVICE = tracker_pb2.DESCRIPTOR.services_by_name["TrackerService"].full_name
 
 
@@ -68,7 +70,10 @@ async def build(settings: TrackerSettings) -> ServiceApp:
         interval = min(max(settings.tracker_max_hold_s / 2, 0.01), 0.1)
         while True:
             await asyncio.sleep(interval)
-            await pipeline.tick()
+            try:
+                await pipeline.tick()
+            except Exception:  # NATS slow for a moment: the next tick tries again
+                log.exception("tracker tick failed")
 
     async def start() -> None:
         await consumer.rewind_to_ack_floor()
