@@ -6,8 +6,10 @@ the heatmap publisher's replicas give one HEATMAP_UPDATE per 10 s bucket."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import grpc
 import pytest
@@ -23,8 +25,20 @@ from aura.admin.v1 import admin_pb2
 from aura.analytics.v1 import analytics_pb2 as pb
 from aura.fusion.v1 import fusion_pb2
 from services.analytics.adapters.events_feed import HEATMAP_SUBJECT
+from services.cli.stack import NatsServer
 
 E = pb.StreamEventsResponse
+
+
+@pytest.fixture(scope="module")
+def nats_server(state_dir: Path) -> Iterator[NatsServer]:
+    """A NATS of this module's own: the session's carries the live events of the mesh's
+    analytics and fusion, which would interleave with the events these tests publish and
+    count (this fixture overrides the session one for this module only)."""
+    server = NatsServer(state_dir / f"nats-events-{uuid.uuid4().hex[:6]}", port=0, monitor_port=0)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
