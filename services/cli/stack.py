@@ -49,6 +49,8 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from services.common.config import DEFAULT_PORTS
 
+#: util-linux setpriv, to start PostgreSQL as its own account when we run as root.
+_SETPRIV = shutil.which("setpriv")
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -750,9 +752,26 @@ class Postgres(LocalServer):
     def _popen_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"cwd": str(self.base_dir)}
         account = self._account()
-        if account is not None:
+        if account is not None and _SETPRIV is None:
             kwargs.update(user=account.pw_uid, group=account.pw_gid, extra_groups=[])
         return kwargs
+
+    def _as_account(self, command: list[str]) -> list[str]:
+        """Run `command` as the `postgres` account when we are root. util-linux's setpriv
+        drops the privileges in the new program: Popen(user=...) would call setgroups and
+        setreuid in the forked child of this multi-threaded process, where glibc can block
+        for ever on a lock another thread held at the fork (seen in CI)."""
+        account = self._account()
+        if account is None or _SETPRIV is None:
+            return command
+        return [
+            _SETPRIV,
+            f"--reuid={account.pw_uid}",
+            f"--regid={account.pw_gid}",
+            "--clear-groups",
+            "--",
+            *command,
+        ]
 
     def _check_reachable(self, account: pwd.struct_passwd) -> None:
         gids = set(os.getgrouplist(account.pw_name, account.pw_gid))
@@ -819,7 +838,7 @@ class Postgres(LocalServer):
             log.write(f"\n--- aura runs: {shlex.join(command)}\n".encode())
             log.flush()
             done = subprocess.run(
-                command,
+                self._as_account(command),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -857,7 +876,7 @@ class Postgres(LocalServer):
         ]
         for key, value in settings.items():
             command += ["-c", f"{key}={value}"]
-        return command
+        return self._as_account(command)
 
     def _is_ready(self) -> bool:
         # Line 8 of postmaster.pid is the postmaster status ("starting", "ready", ...).
