@@ -12,6 +12,11 @@ that time, over the whole site):
 * identity switches, MOTA and IDF1 from motmetrics' MOTAccumulator, given squared distances
   computed here (NaN beyond 2 m) — motmetrics' own distance helpers use np.asfarray, which
   numpy 2 removed;
+* identity switches in each sensor's field of view: the switches (same events, same rule)
+  of the truth objects that are inside that sensor's field of view at the frame of the
+  switch; the like-for-like comparison of fused output's switches with one sensor's, whose
+  own switches can only happen where it sees (fused output also inherits the radar's swaps
+  where the radar alone sees);
 * one id end to end: the fraction of ground-truth objects (present in >= 20 scored frames)
   that were matched in at least 80% of their frames, always to the same track id.
 """
@@ -51,6 +56,7 @@ class Scores:
     rmse_fov_m: dict[str, float]  # truth inside each sensor's field of view
     ospa_m: float
     idsw: int
+    idsw_fov: dict[str, int]  # switches of truth inside each sensor's field of view
     mota: float
     idf1: float
     one_id: float
@@ -107,6 +113,14 @@ def score(sc: Scenario, frames: Sequence[Frame]) -> Scores:
         acc.update(gid.tolist(), hn.tolist(), d2, frameid=f.tick)
     mh = mm.metrics.create()
     s = mh.compute(acc, metrics=["num_switches", "mota", "idf1"], name="x").iloc[0]
+    idsw_fov = {sid: 0 for sid in sq_fov}
+    ev = acc.mot_events
+    sw = ev[ev.Type == "SWITCH"]
+    for tick, oid in zip(sw.index.get_level_values(0).tolist(), sw["OId"].tolist(), strict=True):
+        gid, gpos = sc.truth_at(int(tick))
+        at = gpos[gid == oid].reshape(-1, 2)
+        for sid in idsw_fov:
+            idsw_fov[sid] += int(covers(sid, at).any())
     objs = [g for g, k in present.items() if k >= MIN_FRAMES]
     one = [g for g in objs if len(ids_of[g]) == 1 and matched[g] >= COVER * present[g]]
     return Scores(
@@ -116,6 +130,7 @@ def score(sc: Scenario, frames: Sequence[Frame]) -> Scores:
         rmse_fov_m={sid: _rms(v) for sid, v in sq_fov.items()},
         ospa_m=float(np.mean(ospas)) if ospas else float("nan"),
         idsw=int(s["num_switches"]),
+        idsw_fov=idsw_fov,
         mota=float(s["mota"]),
         idf1=float(s["idf1"]),
         one_id=len(one) / max(len(objs), 1),

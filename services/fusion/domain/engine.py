@@ -2,9 +2,12 @@
 changes out. It composes the parts of this package:
 
     to_world (pose / homography) -> TrackBuffer (reorder, latest state <= T, predict to T)
-    -> TrackToTrackAssociator (per sensor, sticky bindings, lapjv) -> births with new global
-    ids -> fusion rule (FastCovarianceIntersection by default; see FusionConfig.fusion_rule)
-    -> coast / delete -> ZoneEngine -> ThreatBook.
+    -> consensus (a sensor track that disagrees with the others bound to its fused track
+    loses its binding) -> TrackToTrackAssociator (per sensor, sticky bindings, lapjv) ->
+    strained bindings held (no birth for a bound track out of its gate for up to hold_s)
+    -> births with new global ids -> fusion rule (FastCovarianceIntersection by default;
+    see FusionConfig.fusion_rule) -> duplicate merge -> coast / delete -> ZoneEngine ->
+    ThreatBook.
 
 Sensor covariances can be calibrated per sensor (FusionConfig.sensor_cov_scale) before they
 are associated and fused: covariance intersection weighs each sensor by its covariance, so a
@@ -24,6 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
+from scipy.stats import chi2
 
 from services.fusion.domain.associate import TrackToTrackAssociator
 from services.fusion.domain.fuse import (
@@ -33,11 +37,12 @@ from services.fusion.domain.fuse import (
 )
 from services.fusion.domain.identity import Bindings, IdAllocator, global_id
 from services.fusion.domain.merge import DuplicateMerger
-from services.fusion.domain.predict import CvPredictor, TrackBuffer
+from services.fusion.domain.predict import CvPredictor, Snapshot, TrackBuffer
 from services.fusion.domain.threats import Threat, ThreatBook, ThreatRules, assess
 from services.fusion.domain.to_world import Geometry, NoGeometryError, to_world
 from services.fusion.domain.types import MeasurementKind, SensorTrack, TrackStatus, WorldTrack
 from services.fusion.domain.zones import Zone, ZoneEngine, ZoneEvent
+from services.tracker.domain.linalg import inv_sym
 
 _STATE_VERSION = 1
 _FUSERS = {
@@ -104,6 +109,28 @@ class FusionConfig:
         sticky_m: a sensor track also stays bound to its fused track while their positions
             are at most this many metres apart, whatever their Mahalanobis distance (see
             TrackToTrackAssociator.sticky_m); 0 turns it off.
+        hold_s: a sensor track bound to a live fused track that falls out of that track's
+            gate and is matched to no other fused track starts no new fused track for up to
+            this many seconds: it stays bound (its binding is strained), and is left out of
+            the fused state while its fused track has other contributors (it is fused in as
+            usual when it has none: then all of them disagree with the prediction, and the
+            prediction is what is wrong). A sensor state that jumps for a moment (a camera
+            box whose height jumps) or the first of two sensor tracks that swap objects no
+            longer gives the object a new global id. 0 turns it off.
+        consensus_gate_prob: before association, the sensor tracks bound to one fused track
+            are checked against each other (positions, chi-square probability, 2 dof); of
+            a pair that disagrees, the one with less support (its identity_weight plus the
+            weights of the fellow contributors it agrees with) loses its binding and is
+            assigned afresh, and the fused track is predicted from the sensor tracks that
+            stay (the dissenter had pulled its state), so one sensor's swap does not carry
+            the global id away: the id stays with the majority, or with the sensor least
+            prone to swaps. A tie releases neither. 0 turns it off.
+        merge_back_s: a fused track born at most this many seconds ago that lies within the
+            duplicate-merge gate of a confirmed track that is coasting (lost its sensor
+            tracks) is merged into it, so the object keeps its old id (a sensor that
+            replaced its track of the object by a new one); 0 turns it off.
+        identity_weight: sensor_id -> weight (> 0) in that check; sensors not listed weigh
+            1. Give sensors whose trackers swap identities often (a radar) less.
     """
 
     lateness_s: float = 0.3
@@ -121,8 +148,18 @@ class FusionConfig:
     sensor_cov_scale: Mapping[str, float | Sequence[float]] = field(default_factory=dict)
     gate_dims: int = 4
     sticky_m: float = 0.0
+    hold_s: float = 1.0
+    consensus_gate_prob: float = 0.99
+    identity_weight: Mapping[str, float] = field(default_factory=dict)
+    merge_back_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.consensus_gate_prob < 1.0:
+            raise ValueError(f"consensus_gate_prob must be in [0, 1), "
+                             f"got {self.consensus_gate_prob!r}")  # fmt: skip
+        for sensor, w in self.identity_weight.items():
+            if not (isinstance(w, int | float) and math.isfinite(w) and w > 0):
+                raise ValueError(f"identity_weight[{sensor!r}] must be a number > 0, got {w!r}")
         if self.fusion_rule not in _FUSERS:
             raise ValueError(f"fusion_rule must be one of {sorted(_FUSERS)}, "
                              f"got {self.fusion_rule!r}")  # fmt: skip
@@ -130,7 +167,15 @@ class FusionConfig:
             self.cov_scale(sensor)
         if self.gate_dims not in (2, 4):
             raise ValueError(f"gate_dims must be 2 or 4, got {self.gate_dims!r}")
-        for name in ("lateness_s", "accel_noise", "stale_s", "coast_s", "confirm_s"):
+        for name in (
+            "lateness_s",
+            "accel_noise",
+            "stale_s",
+            "coast_s",
+            "confirm_s",
+            "hold_s",
+            "merge_back_s",
+        ):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
@@ -287,6 +332,8 @@ class FusionEngine:
         )
         self.fuser: Fuser = _FUSERS[self.config.fusion_rule]()
         self.merger = DuplicateMerger()
+        self._consensus_gate = (float(chi2.ppf(self.config.consensus_gate_prob, 2))
+                                if self.config.consensus_gate_prob > 0 else 0.0)  # fmt: skip
         self.ids = IdAllocator()
         self.bindings = Bindings()
         self.buffer = TrackBuffer(self.config.buffer_depth)
@@ -331,36 +378,55 @@ class FusionEngine:
         else:
             fx, fP = tab.x, tab.P
         row_of = {int(n): i for i, n in enumerate(tab.num.tolist())}
+        bound_all = np.array([row_of.get(self.bindings.get(k), -1) for k in snap.keys], np.intp)
+        if cfg.consensus_gate_prob > 0 and len(snap.keys):
+            bound_all, fx, fP = self._consensus(snap, bound_all, fx, fP)
         cand_x, cand_P = [fx], [fP]
         n_cand = len(tab)
         assign = np.full(len(snap.keys), -1, np.intp)
         born_rows: list[int] = []  # snapshot row that starts each new fused track
+        held: list[tuple[int, int]] = []  # (snapshot row, fused row) of strained bindings
         by_sensor: dict[str, list[int]] = defaultdict(list)
         for i, (s, _) in enumerate(snap.keys):
             by_sensor[s].append(i)
         for s in sorted(by_sensor):
             rows = np.array(by_sensor[s], np.intp)
-            bound = np.array([row_of.get(self.bindings.get(snap.keys[r]), -1) for r in rows])
+            bound = bound_all[rows]
             cx = np.concatenate(cand_x) if len(cand_x) > 1 else cand_x[0]
             cP = np.concatenate(cand_P) if len(cand_P) > 1 else cand_P[0]
             a = self.associator.associate(cx, cP, snap.x[rows], snap.P[rows], bound)
             assign[rows[a.dets]] = a.tracks
-            births = rows[a.unmatched_dets]
+            unmatched = a.unmatched_dets
+            if cfg.hold_s > 0 and len(unmatched):
+                hold = self._holds(T, [snap.keys[r] for r in rows[unmatched]],
+                                   bound[unmatched], a.tracks)  # fmt: skip
+                held += zip(rows[unmatched[hold]].tolist(), bound[unmatched[hold]].tolist(),
+                            strict=True)  # fmt: skip
+                unmatched = unmatched[~hold]
+            births = rows[unmatched]
             assign[births] = np.arange(n_cand, n_cand + len(births))
             n_cand += len(births)
             born_rows.extend(births.tolist())
             cand_x.append(snap.x[births])
             cand_P.append(snap.P[births])
+        # A strained binding is fused in after all when its fused track has no other
+        # contributor (all of its sensor tracks disagree with its prediction).
+        if held:
+            alone = np.bincount(assign[assign >= 0], minlength=n_cand) == 0
+            for r, b in held:
+                if alone[b]:
+                    assign[r] = b
         new_nums = np.array(self.ids.take(len(born_rows)), np.int64)
         num = np.concatenate([tab.num, new_nums])
-        for r, g in zip(snap.keys, num[assign].tolist(), strict=True):
-            self.bindings.bind(r, int(g))
+        use = np.flatnonzero(assign >= 0)  # the others are held (strained bindings)
+        for r in use.tolist():
+            self.bindings.bind(snap.keys[r], int(num[assign[r]]))
         # Covariance intersection of the contributors; the others coast.
         px = np.concatenate(cand_x)
         pP = np.concatenate(cand_P)
-        if len(assign):
-            xf, Pf = self.fuser.fuse(snap.x, snap.P, assign, n_cand)
-            has = np.bincount(assign, minlength=n_cand) > 0
+        if len(use):
+            xf, Pf = self.fuser.fuse(snap.x[use], snap.P[use], assign[use], n_cand)
+            has = np.bincount(assign[use], minlength=n_cand) > 0
             px[has], pP[has] = xf[has], Pf[has]
         else:
             has = np.zeros(n_cand, bool)
@@ -369,8 +435,8 @@ class FusionEngine:
         conf = np.concatenate([tab.conf, np.zeros(nb)])
         contrib: list[tuple[Contributor, ...]] = tab.contrib + [()] * nb
         groups: dict[int, list[int]] = defaultdict(list)
-        for i, g in enumerate(assign.tolist()):
-            groups[g].append(i)
+        for i in use.tolist():
+            groups[int(assign[i])].append(i)
         for g, members in groups.items():
             wts = [snap.tracks[i] for i in members]
             contrib[g] = tuple(Contributor(w.sensor_id, w.track_id, w.kind, w.t) for w in wts)
@@ -379,13 +445,17 @@ class FusionEngine:
         seen[has] = T
         created = np.concatenate([tab.created_t, np.full(nb, T)])
         confirmed = np.concatenate([tab.confirmed, np.zeros(nb, bool)])
-        for g in np.flatnonzero(~has):
+        for g in np.flatnonzero(~has).tolist():
             contrib[g] = ()
         # Duplicates (one object, two fused tracks fed by disjoint sensors): the older id
         # takes the other's sensor tracks; the estimate is the CI of the two.
         merged = np.zeros(n_cand, bool)
         sensors = [frozenset(c.sensor_id for c in cs) for cs in contrib]
-        for keep, drop in self.merger.pairs(px, pP, sensors, num):
+        back = young = None
+        if cfg.merge_back_s > 0:
+            back = confirmed & ~has
+            young = has & (T - created <= cfg.merge_back_s + 1e-9)
+        for keep, drop in self.merger.pairs(px, pP, sensors, num, back, young):
             xm, Pm = self.fuser.fuse(px[[keep, drop]], pP[[keep, drop]], np.zeros(2, np.intp), 1)
             px[keep], pP[keep] = xm[0], Pm[0]
             contrib[keep] = contrib[keep] + contrib[drop]
@@ -396,6 +466,8 @@ class FusionEngine:
             created[keep] = min(created[keep], created[drop])
             confirmed[keep] |= confirmed[drop]
             merged[drop] = True
+            if has[drop] and not has[keep]:  # merge-back: the coasting track is seen again
+                has[keep], seen[keep] = True, T
         has &= ~merged
         # Confirmation: two sensors agree, or one sensor has kept it for confirm_s (a lone
         # sensor's false track rarely lives that long).
@@ -417,6 +489,78 @@ class FusionEngine:
                                         TrackStatus.TENTATIVE.value),
                           TrackStatus.COASTING.value)[~gone]  # fmt: skip
         return self._outputs(T, new_nums, dead, decay[~gone], status, refused, late)
+
+    def _consensus(
+        self, snap: Snapshot, bound: np.ndarray, fx: np.ndarray, fP: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Release the bindings of dissenting sensor tracks (bound -> -1); the fused tracks
+        they leave are predicted from the sensor tracks that stay (the dissenter had pulled
+        their last state). Returns new bound, fx, fP."""
+        out = self._dissenters(snap.keys, snap.x, snap.P, bound)
+        if not out:
+            return bound, fx, fP
+        hit = np.unique(bound[out])
+        bound = bound.copy()
+        bound[out] = -1
+        rest = np.flatnonzero(np.isin(bound, hit))
+        if len(rest):
+            g = np.searchsorted(hit, bound[rest])
+            xr, Pr = self.fuser.fuse(snap.x[rest], snap.P[rest], g, len(hit))
+            ok = np.isfinite(xr[:, 0])
+            fx, fP = fx.copy(), fP.copy()
+            fx[hit[ok]], fP[hit[ok]] = xr[ok], Pr[ok]
+        return bound, fx, fP
+
+    def _dissenters(
+        self, keys: list[tuple[str, str]], x: np.ndarray, P: np.ndarray, bound: np.ndarray
+    ) -> list[int]:
+        """Snapshot rows whose binding is released because they disagree with the other
+        sensor tracks bound to the same fused track (see FusionConfig.consensus_gate_prob)."""
+        gate = self._consensus_gate
+        rows = np.flatnonzero(bound >= 0)
+        rows = rows[np.argsort(bound[rows], kind="stable")]
+        if len(rows) < 2:
+            return []
+        # Every pair of rows bound to one fused track (they are contiguous once sorted),
+        # vectorised: most fused tracks have two or three contributors that agree.
+        b = bound[rows]
+        pa, pb = [], []
+        for o in range(1, len(rows)):
+            same = b[o:] == b[:-o]
+            if not same.any():
+                break
+            pa.append(rows[:-o][same])
+            pb.append(rows[o:][same])
+        if not pa:
+            return []
+        a_, b_ = np.concatenate(pa), np.concatenate(pb)
+        nu = x[a_, :2] - x[b_, :2]
+        d2 = np.einsum("pm,pmn,pn->p", nu, inv_sym(P[a_, :2, :2] + P[b_, :2, :2]), nu)
+        suspect = set(bound[a_[d2 > gate]].tolist())
+        starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+        groups = np.split(rows, starts[1:])
+        out: list[int] = []
+        for members in groups:
+            if len(members) < 2 or int(bound[members[0]]) not in suspect:
+                continue
+            m = members.tolist()
+            w = [float(self.config.identity_weight.get(keys[r][0], 1.0)) for r in m]
+            out += dissenters(x[m, :2], P[m, :2, :2], w, gate, m)
+        return out
+
+    def _holds(
+        self, T: float, keys: list[tuple[str, str]], bound: np.ndarray, taken: np.ndarray
+    ) -> np.ndarray:
+        """Which unmatched sensor tracks of one sensor are held on their fused track instead
+        of starting a new one: bound to a fused row that no other track of that sensor took
+        in this cycle, and strained for less than hold_s."""
+        free = np.ones(len(self._tab), bool)
+        free[taken[taken < len(self._tab)]] = False
+        out = np.zeros(len(keys), bool)
+        for k, (key, b) in enumerate(zip(keys, bound.tolist(), strict=True)):
+            if b >= 0 and free[b]:
+                out[k] = T - self.bindings.strain(key, T) < self.config.hold_s
+        return out
 
     def _ingest(self, sensor_tracks: Sequence[SensorTrack]) -> tuple[tuple[str, ...], int]:
         by: dict[tuple[str, MeasurementKind], list[SensorTrack]] = defaultdict(list)
@@ -561,6 +705,34 @@ class FusionEngine:
         eng.zones.load(state["zones"])
         eng.threats.load(state["threats"])
         return eng
+
+
+def dissenters(
+    x: np.ndarray, P: np.ndarray, weight: Sequence[float], gate: float, ids: Sequence[int]
+) -> list[int]:
+    """The estimates (x (k, d), P (k, d, d)) of one object by k sensor tracks, checked in
+    pairs: a pair agrees when the squared Mahalanobis distance under P_i + P_j is at most
+    gate. For each disagreeing pair, worst first, the member with less support (its weight
+    plus the weights of the members it agrees with) dissents; a tie drops neither. Returns
+    the ids of the dissenters."""
+    k = len(x)
+    i, j = np.triu_indices(k, 1)
+    nu = x[i] - x[j]
+    d2 = np.einsum("pm,pmn,pn->p", nu, np.linalg.inv(P[i] + P[j]), nu)
+    agree = np.eye(k, dtype=bool)
+    agree[i, j] = agree[j, i] = d2 <= gate
+    w = np.asarray(weight, float)
+    support = agree.astype(float) @ w
+    out: set[int] = set()
+    for p in np.argsort(-d2, kind="stable").tolist():
+        a, b = int(i[p]), int(j[p])
+        if d2[p] <= gate or a in out or b in out:
+            continue
+        if support[a] < support[b] - 1e-12:
+            out.add(a)
+        elif support[b] < support[a] - 1e-12:
+            out.add(b)
+    return [ids[m] for m in sorted(out)]
 
 
 def _label_conf(tracks: Sequence[WorldTrack]) -> tuple[str, float]:
