@@ -8,8 +8,9 @@ Index use, per query (EXPLAINed at one million detections by bench/analytics/que
   key (scope, sensor_id, zone_id, lane_id, window_start), then one backward index probe per
   key: O(keys · log n), whatever the table's size;
 - history, ranges, incidents: the primary key's range (key, window_start);
-- heatmap: fused_positions_ts_idx (ts desc, covering global_id, x, y, class_label, site_id),
-  an index-only scan of the span;
+- heatmap: fused_positions_ts_idx (ts desc, covering global_id, x, y, class_label, site_id)
+  for the span (a bitmap scan at an hour: 35,000 positions, 520 heap pages), then two hash
+  aggregates (distinct cell and track, then per cell);
 - detections: detections_sensor_ts_idx / detections_class_ts_idx /
   detections_session_ts_idx when that filter is set, else the BRIN index on ts;
 - alerts: alerts_raised_idx (raised_at desc), keyset pages on (raised_at, alert_id);
@@ -19,6 +20,7 @@ Index use, per query (EXPLAINed at one million detections by bench/analytics/que
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,11 +146,15 @@ async def latest_windows(
 _KEY = "scope = $1 and sensor_id = $2 and zone_id = $3 and lane_id = $4"
 _SPEED = "speed_source <> 0"
 
-# One scan of the key's range, grouped per step. The per-class maps are concatenated as
-# JSON text per step and summed in Python: jsonb_each over every window in SQL costs about
-# three times as much (measured by bench/analytics/queries.py).
+# One scan of the key's range, grouped per step; only the steps come back. The step is
+# date_bin on the epoch (exact integer microseconds, like floor(epoch / step) but without
+# the numeric division of extract(epoch ...), which cost a fifth of the query). The
+# per-class maps come back as each step's array of the windows' JSON texts and are summed in
+# Python (_sum_maps): summing them in SQL (jsonb_each / jsonb_object_keys per window, then
+# grouping by step and class) costs two to three times as much, and the arrays cost no more
+# than string_agg (measured at 17,280 windows, see bench/analytics/RESULTS_QUERIES.md).
 HISTORY = f"""
-select floor(extract(epoch from window_start) / $5)::bigint as b, count(*)::int as n,
+select date_bin(make_interval(secs => $5::int), window_start, 'epoch') as b, count(*)::int as n,
     sum(detection_count)::bigint as dc, sum(unique_tracks)::bigint as ut,
     coalesce(sum(mean_speed_mps * detection_count) filter (where {_SPEED}), 0) as sw,
     coalesce(sum(p85_speed_mps * detection_count) filter (where {_SPEED}), 0) as pw,
@@ -159,51 +165,71 @@ select floor(extract(epoch from window_start) / $5)::bigint as b, count(*)::int 
     sum(occupancy) as occ, sum(congestion_score) as sc,
     max(congestion_level)::int as lvl, sum(late_dropped)::bigint as ld,
     bit_or(1 << speed_source)::int as mask,
-    string_agg(counts_by_class::text, ',') as cbc,
-    string_agg(unique_tracks_by_class::text, ',') as ubc
+    array_agg(counts_by_class) as cbc, array_agg(unique_tracks_by_class) as ubc
 from window_metrics
 where {_KEY} and window_start >= $6 and window_start < $7
 group by b order by b
 """
 
+_Items = tuple[tuple[str, int], ...]
 
-def _sum_maps(concatenated: str | None) -> dict[str, int]:
-    """Sum JSON objects given as one comma-separated string."""
+
+def _sum_maps(texts: Sequence[str] | None, parsed: dict[str, _Items]) -> dict[str, int]:
+    """Sum a step's JSON objects (one text per window), class by class: the same sums, in
+    the same first-seen key order, as adding every window's map in turn. Windows of a key
+    repeat the same few maps, so each distinct text is parsed once per query (`parsed` is
+    shared by the steps); in long steps the texts are first counted (Counter counts in C)
+    and each distinct map is added times its count."""
     out: dict[str, int] = {}
-    if not concatenated:
+    if not texts:
         return out
-    for m in json.loads("[" + concatenated + "]"):
-        for k, v in m.items():
-            out[k] = out.get(k, 0) + int(v)
+    if len(texts) > _COUNT_FROM:
+        for text, times in Counter(texts).items():
+            for k, v in parsed.get(text) or _parse(text, parsed):
+                out[k] = out.get(k, 0) + v * times
+        return out
+    for text in texts:
+        for k, v in parsed.get(text) or _parse(text, parsed):
+            out[k] = out.get(k, 0) + v
     return out
+
+
+def _parse(text: str, parsed: dict[str, _Items]) -> _Items:
+    items = parsed[text] = tuple((str(k), int(v)) for k, v in json.loads(text).items())
+    return items
+
+
+#: Steps of more windows than this count their texts first (measured: below, Counter's
+#: own cost outweighs what it saves).
+_COUNT_FROM = 24
 
 
 async def history(conn: asyncpg.Connection, key: Key, rng: TimeRange, step: int) -> list[StepSums]:
     rows = await fetch_planned(
         conn, HISTORY, key.scope, key.sensor_id, key.zone_id, key.lane_id, step, rng.start, rng.end
     )
-    epoch = datetime.fromtimestamp(0, rng.start.tzinfo)
+    parsed: dict[str, _Items] = {}
     return [
         StepSums(
-            bucket_start=epoch + timedelta(seconds=r["b"] * step),
-            windows=r["n"],
-            detection_count=r["dc"],
-            counts_by_class=_sum_maps(r["cbc"]),
-            unique_tracks=r["ut"],
-            unique_tracks_by_class=_sum_maps(r["ubc"]),
-            speed_weighted=r["sw"],
-            p85_weighted=r["pw"],
-            speed_weight=r["swt"],
-            speed_plain=r["sp"],
-            p85_plain=r["pp"],
-            speed_windows=r["sn"],
-            occupancy_sum=r["occ"],
-            score_sum=r["sc"],
-            max_level=r["lvl"],
-            late_dropped=r["ld"],
-            speed_sources=r["mask"],
+            bucket_start=b,
+            windows=n,
+            detection_count=dc,
+            counts_by_class=_sum_maps(cbc, parsed),
+            unique_tracks=ut,
+            unique_tracks_by_class=_sum_maps(ubc, parsed),
+            speed_weighted=sw,
+            p85_weighted=pw,
+            speed_weight=swt,
+            speed_plain=sp,
+            p85_plain=pp,
+            speed_windows=sn,
+            occupancy_sum=occ,
+            score_sum=sc,
+            max_level=lvl,
+            late_dropped=ld,
+            speed_sources=mask,
         )
-        for r in rows
+        for b, n, dc, ut, sw, pw, swt, sp, pp, sn, occ, sc, lvl, ld, mask, cbc, ubc in rows
     ]
 
 
@@ -358,14 +384,20 @@ async def range_sums(conn: asyncpg.Connection, key: Key | None, rng: TimeRange) 
 
 # --------------------------------------------------------------------------- heatmap
 
+# Distinct (cell, track) pairs by hashing, then counted per cell. The bounds are written
+# as ranges on x and y, not abs(x) < 1e9: the same rows (NaN and infinities fail both
+# forms) but the planner can estimate them, and with a true estimate of the rows it hashes
+# instead of sorting every position by cell and track id. The cells come back in the
+# heatmap's order (iy, ix), so that domain.heatmap's sort is a linear pass.
 HEATMAP = """
 select ix, iy, count(*)::int as n from (
-    select distinct floor(x / $3)::int as ix, floor(y / $3)::int as iy, global_id
+    select floor(x / $3)::int as ix, floor(y / $3)::int as iy, global_id
     from fused_positions
     where ts >= $1 and ts < $2 and ($4::text = '' or site_id = $4)
       and (cardinality($5::text[]) = 0 or class_label = any($5::text[]))
-      and abs(x) < 1e9 and abs(y) < 1e9
-) d group by ix, iy
+      and x > -1e9 and x < 1e9 and y > -1e9 and y < 1e9
+    group by 1, 2, 3
+) d group by ix, iy order by iy, ix
 """
 
 
@@ -373,7 +405,7 @@ async def heatmap_cells(
     conn: asyncpg.Connection, rng: TimeRange, cell: float, site_id: str, labels: Sequence[str]
 ) -> list[tuple[int, int, int]]:
     rows = await fetch_planned(conn, HEATMAP, rng.start, rng.end, cell, site_id, list(labels))
-    return [(r["ix"], r["iy"], r["n"]) for r in rows]
+    return [(ix, iy, n) for ix, iy, n in rows]
 
 
 # --------------------------------------------------------------------------- incidents
