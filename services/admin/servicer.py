@@ -4,8 +4,8 @@
 - AccessPart (access_servicer.py): API keys and the audit log;
 - SessionsPart (sessions_servicer.py): recording sessions, notes, replays.
 
-Every AdminService RPC is defined by one of the parts; `pending_servicer` only guards an RPC
-added to the contract later, which then answers UNIMPLEMENTED instead of crashing.
+Every AdminService RPC is defined by one of the parts (tests/service/test_auth_matrix.py calls
+each one).
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from services.admin.access_servicer import AccessPart
 from services.admin.deps import AdminDeps
 from services.admin.registry_servicer import RegistryPart
 from services.admin.sessions_servicer import SessionsPart
-from services.common.contract import pending_servicer
 
 DESCRIPTOR = admin_pb2.DESCRIPTOR.services_by_name["AdminService"]
-AREA = "the admin issue (registry, zones, thresholds, keys, audit, sessions)"
 
 
-class _Parts(RegistryPart, AccessPart, SessionsPart):
+class AdminServicer(RegistryPart, AccessPart, SessionsPart, admin_pb2_grpc.AdminServiceServicer):
     def __init__(self, deps: AdminDeps) -> None:
         self.deps = deps
 
@@ -34,6 +32,3 @@ class _Parts(RegistryPart, AccessPart, SessionsPart):
         await self.stop_sessions()
         await self.stop_access()
         await self.stop_registry()
-
-
-AdminServicer = pending_servicer(admin_pb2_grpc.AdminServiceServicer, DESCRIPTOR, AREA, _Parts)
