@@ -393,6 +393,17 @@ async def test_congestion_and_threat_alert_lifecycle(app, nc, dsn, events) -> No
     for level, dt in ((3, 0.0), (4, 1.0), (0, 2.0)):
         th = fpb.Threat(global_id=g, level=level, timestamp=ts_from_seconds(t0 + dt), zone_id="z")
         await js.publish("aura.threats", th.SerializeToString())
+
+    # Threats and fused frames have separate consumers: let the threats be handled (acked)
+    # before the fused frame that moves the threat clock past threat_clear_after_s, or the
+    # clock may pass first and the alert wait for a later frame.
+    async def threats_handled() -> bool:
+        info = await js.consumer_info("AURA_THREATS", "analytics-threats")
+        return (
+            info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq >= 3
+        )
+
+    await wait_for(threats_handled, "threats handled")
     clock = fpb.FusedTrackFrame(sequence=5000, timestamp=ts_from_seconds(t0 + 13))
     await js.publish("aura.fused", clock.SerializeToString())
 
