@@ -192,10 +192,13 @@ class DurableConsumer:
         return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 
 
+DLQ_REASON = "Aura-Dlq-Reason"  # header of a dead-lettered message: why it was parked
+
+
 async def dead_letter(js: JetStreamContext, service: str, msg: Msg, reason: str) -> None:
     """Park a message that can never be processed on `aura.dlq.<service>`, then ack it."""
     headers = dict(msg.headers or {})
-    headers["Aura-Dlq-Reason"] = reason[:512]
+    headers[DLQ_REASON] = reason[:512]
     headers["Aura-Dlq-Subject"] = msg.subject
     headers.pop("Nats-Msg-Id", None)
     await js.publish(f"aura.dlq.{service}", msg.data, headers=headers)

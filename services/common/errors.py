@@ -25,3 +25,7 @@ class ConflictError(DomainError):
 
 class UnavailableError(DomainError):
     """A dependency is away: UNAVAILABLE (the caller may retry)."""
+
+
+class PreconditionError(DomainError):
+    """The object is in a state that does not allow the call: FAILED_PRECONDITION."""

@@ -12,6 +12,7 @@ from services.common.errors import (
     ConflictError,
     DomainError,
     NotFoundError,
+    PreconditionError,
     UnavailableError,
     ValidationError,
 )
@@ -21,6 +22,7 @@ _CODES: list[tuple[type[DomainError], grpc.StatusCode]] = [
     (NotFoundError, grpc.StatusCode.NOT_FOUND),
     (ConflictError, grpc.StatusCode.ABORTED),
     (UnavailableError, grpc.StatusCode.UNAVAILABLE),
+    (PreconditionError, grpc.StatusCode.FAILED_PRECONDITION),
 ]
 
 R = TypeVar("R")

@@ -11,7 +11,7 @@ import grpc
 from aura.common.v1 import common_pb2 as c
 from aura.ingest.v1 import ingest_pb2 as pb
 from aura.ingest.v1 import ingest_pb2_grpc as pb_grpc
-from services.common.errors import UnavailableError, ValidationError
+from services.common.errors import PreconditionError, UnavailableError, ValidationError
 from services.common.status import rpc
 from services.common.timeutil import to_timestamp
 from services.ingest.adapters.nats_bus import FrameWaiter, IngestBus
@@ -111,6 +111,12 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 raise UnavailableError(
                     f"detections stored in JetStream, but the tracker did not answer within "
                     f"{s.ingest_track_timeout_s} s; they will be tracked when it is back"
+                )
+            if waiter.refused:
+                (sensor, frame_no), reason = sorted(waiter.refused.items())[0]
+                raise PreconditionError(
+                    f"the tracker refused frame {frame_no} of sensor {sensor!r}: {reason} "
+                    "(the frame is parked on aura.dlq.tracker)"
                 )
             results = list(waiter.got.values())
         # A re-sent frame was tracked before: answer with its sensor's current tracks.

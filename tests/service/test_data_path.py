@@ -132,6 +132,36 @@ async def test_v2_track_call_answers_with_the_frame_result(ingest, tracker):
     assert not again.new_tracks
 
 
+async def test_v2_call_for_a_frame_the_tracker_refuses_fails_at_once_with_its_reason(ingest):
+    # A camera that sent boxes is a box sensor to its tracker; v2 camera detections are
+    # ground points. The tracker dead-letters such a frame, and the v2 caller hears why
+    # at once (FAILED_PRECONDITION), instead of UNAVAILABLE after the 5 s timeout.
+    sid = sensor("camera")
+    box = c.Detection(
+        sensor_id=sid,
+        sensor_kind=c.SENSOR_KIND_CAMERA,
+        timestamp=ts_from_seconds(1_767_225_600.0),
+        confidence=0.9,
+        bbox=c.BoundingBox(x=10, y=20, width=30, height=60),
+    )
+    await ingest.PublishDetections(ipb.PublishDetectionsRequest(detections=[box]))
+    body = {
+        "camera_detections": [
+            {
+                "sensor_id": sid,
+                "timestamp": "2026-01-01T00:00:01Z",
+                "position": {"x": 10.1, "y": 20.2},
+                "confidence": 0.95,
+            },
+        ]
+    }
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await ingest.Track(json_format.ParseDict(body, ipb.TrackRequest()))
+    # A timeout would be UNAVAILABLE; this is the tracker's own reason.
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert sid in err.value.details() and "changed measurement kind" in err.value.details()
+
+
 async def test_v2_naive_timestamp_is_invalid_argument(ingest):
     body = {
         "radar_detections": [

@@ -22,7 +22,12 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from services.common.errors import ConflictError, DomainError, NotFoundError, ValidationError
+from services.common.errors import (
+    ConflictError,
+    NotFoundError,
+    PreconditionError,
+    ValidationError,
+)
 
 ACTIVE, ENDED = "active", "ended"
 SESSION_STATES = (ACTIVE, ENDED)
@@ -48,10 +53,6 @@ MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
 
 SESSION_FIELDS = ("name", "description", "sensor_ids", "tags", "metadata")
 NOTE_FIELDS = ("track_id", "timestamp", "speaker", "type", "text", "tags", "telemetry_snapshot")
-
-
-class PreconditionError(DomainError):
-    """The object is in a state that does not allow the call: FAILED_PRECONDITION."""
 
 
 # ----------------------------------------------------------------------------- values

@@ -16,6 +16,9 @@ from aura.common.v1 import common_pb2 as c
 from aura.ingest.v1 import ingest_pb2 as pb
 from services.common import bus
 
+# Where the tracker parks frames it can never process (services/common/bus.dead_letter).
+TRACKER_DLQ = "aura.dlq.tracker"
+
 
 class IngestBus:
     def __init__(self, nc: NATS, js: JetStreamContext) -> None:
@@ -55,12 +58,18 @@ class IngestBus:
 
 class FrameWaiter:
     """Subscribes to the tracker's output for some sensors *before* their frames are
-    published, then collects the TrackFrame of each awaited (sensor, frame)."""
+    published, then collects the TrackFrame of each awaited (sensor, frame).
+
+    It also listens to the tracker's dead-letter subject: a frame the tracker refuses (for
+    example a sensor that switched from boxes to points) is recorded in `refused` with the
+    tracker's reason, so the caller hears of it at once instead of waiting for a timeout.
+    """
 
     def __init__(self, nc: NATS, wanted: set[tuple[str, int]]) -> None:
         self.nc = nc
         self.wanted = set(wanted)
         self.got: dict[tuple[str, int], c.TrackFrame] = {}
+        self.refused: dict[tuple[str, int], str] = {}
         self._done = asyncio.Event()
         self._subs: list[object] = []
 
@@ -70,9 +79,10 @@ class FrameWaiter:
                 f"aura.tracks.{bus.subject_token(sensor)}", cb=self._on_msg
             )
             self._subs.append(sub)
+        if self.wanted:
+            self._subs.append(await self.nc.subscribe(TRACKER_DLQ, cb=self._on_refused))
         await self.nc.flush()
-        if not self.wanted:
-            self._done.set()
+        self._check_done()
         return self
 
     async def _on_msg(self, msg: Msg) -> None:
@@ -84,13 +94,26 @@ class FrameWaiter:
         key = (frame.sensor_id, frame.frame_id)
         if key in self.wanted and key not in self.got:
             self.got[key] = frame
-            if len(self.got) == len(self.wanted):
-                self._done.set()
+            self._check_done()
+
+    async def _on_refused(self, msg: Msg) -> None:
+        frame = c.DetectionFrame()
+        try:
+            frame.ParseFromString(msg.data)
+        except Exception:
+            return
+        key = (frame.sensor_id, frame.frame_id)
+        if key in self.wanted and key not in self.got:
+            self.refused[key] = (msg.headers or {}).get(bus.DLQ_REASON, "refused")
+            self._check_done()
 
     def forget(self, key: tuple[str, int]) -> None:
         """Stop waiting for `key` (e.g. a duplicate frame answered another way)."""
         self.wanted.discard(key)
-        if len(self.got) >= len(self.wanted):
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if len(self.got) + len(self.refused) >= len(self.wanted):
             self._done.set()
 
     async def wait(self, timeout_s: float) -> bool:
