@@ -91,7 +91,7 @@ bench: $(STAMP)
 
 # The tracker against ByteTrack, norfair, motpy and Stone Soup (QUICK=1 for a smoke run).
 bench-tracker: $(STAMP)
-	$(BIN)/python -m bench.tracker $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench.tracker $(if $(QUICK),--quick,) $(if $(ALL),--all-scans,)
 
 clean:
 	rm -rf .state
