@@ -127,8 +127,13 @@ def main(build: Callable[[dict[str, Any]], Runner], argv: Iterable[str] | None =
     dim = 4 if meta["kind"] == "box" else 2
     clock = time.perf_counter
     cpu = time.process_time
+    result: Any = None
     for scan in scans:
         prepared = runner.prepare(scan)
+        # Free the previous scan's output before the clock starts: otherwise its
+        # deallocation (for AURA, a thousand TrackView objects) is timed inside the
+        # rebinding of `result` below, as part of the next update call.
+        result = out = None
         c0 = cpu()
         t0 = clock()
         result = runner.step(prepared)

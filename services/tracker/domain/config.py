@@ -44,6 +44,9 @@ class TrackerConfig:
         coast_grace_scans: a confirmed track that missed at most this many scans in a row
             keeps status CONFIRMED (its prediction is reported; a detector misses now and
             then); after more misses it is COASTING.
+        coast_grace_s: a confirmed track whose latest match is at most this many seconds old
+            also keeps status CONFIRMED (the same grace in time, so that it does not depend
+            on the sensor's frame rate; 0 turns it off).
         max_coast_s: a confirmed track unmatched for longer than this (seconds) is deleted.
         history_length: number of recent (t, position) samples kept per track.
         speed_window: number of recent measured speeds averaged into speed_mps.
@@ -82,6 +85,7 @@ class TrackerConfig:
     confirm_m: int = 2
     confirm_n: int = 3
     coast_grace_scans: int = 1
+    coast_grace_s: float = 0.1
     max_coast_s: float = 1.0
     history_length: int = 50
     speed_window: int = 5
@@ -139,6 +143,7 @@ class TrackerConfig:
             raise ValueError(
                 f"coast_grace_scans must be an integer in [0, 61], got {self.coast_grace_scans!r}"
             )
+        _positive("coast_grace_s", self.coast_grace_s, allow_zero=True)
         _positive("max_coast_s", self.max_coast_s, allow_zero=True)
         _positive_int("history_length", self.history_length)
         _positive_int("speed_window", self.speed_window)

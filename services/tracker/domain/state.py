@@ -18,6 +18,9 @@ from services.tracker.domain.types import TrackStatus
 COASTING = np.int8(TrackStatus.COASTING.value)
 # hit bits keep the latest 62 scans, so the int64 never overflows into its sign bit.
 _BITS_MASK = np.int64((1 << 62) - 1)
+# Times are float seconds since the epoch (ulp ~0.2 µs today): a grace of 0.1 s must cover
+# three 30 fps periods whose timestamps were rounded to the microsecond.
+_TIME_EPS = 1e-5
 
 
 @dataclass
@@ -121,10 +124,12 @@ class TrackTable:
         labels: np.ndarray,
         speeds: np.ndarray,
         grace_scans: int = 0,
+        grace_s: float = 0.0,
     ) -> None:
         """Book one scan in place: every track ages; tracks[i] was matched at time t to a
         detection with scores[i], labels[i] and speeds[i] (NaN if none). Confirmed tracks
-        are CONFIRMED while they missed at most grace_scans scans in a row, else COASTING."""
+        are CONFIRMED while they missed at most grace_scans scans in a row, or their last
+        match is at most grace_s seconds old; else COASTING."""
         self.age += 1
         self.bits = (self.bits << 1) & _BITS_MASK
         self.bits[tracks] |= 1
@@ -136,6 +141,8 @@ class TrackTable:
         self.speeds[tracks, (self.hits[tracks] - 1) % self.speeds.shape[1]] = speeds
         live = self.status != TENTATIVE
         fresh = miss_streak(self.bits) <= grace_scans
+        if grace_s > 0.0:
+            fresh |= t - self.updated_t <= grace_s + _TIME_EPS
         self.status[live & fresh] = CONFIRMED
         self.status[live & ~fresh] = COASTING
 

@@ -47,7 +47,12 @@ def batch(
 
 
 def point_cfg(**kw: Any) -> TrackerConfig:
-    base: dict[str, Any] = {"confirm_m": 2, "confirm_n": 3, "coast_grace_scans": 0}
+    base: dict[str, Any] = {
+        "confirm_m": 2,
+        "confirm_n": 3,
+        "coast_grace_scans": 0,
+        "coast_grace_s": 0.0,
+    }
     base.update(kw)
     return TrackerConfig(**base)
 
@@ -83,6 +88,16 @@ def test_coast_grace_keeps_a_single_miss_confirmed() -> None:
     trk.step(batch(0.1, [[0.1, 0.0]]))
     assert only(trk.step(batch(0.2, []))).status is TrackStatus.CONFIRMED
     assert only(trk.step(batch(0.3, []))).status is TrackStatus.COASTING
+
+
+def test_coast_grace_in_seconds_does_not_depend_on_the_frame_rate() -> None:
+    # 0.1 s of grace: three missed scans at 30 fps, one at 10 Hz; then COASTING.
+    for period, kept in ((1 / 30, 3), (0.1, 1)):
+        trk = SensorTracker("r", point_cfg(coast_grace_s=0.1))
+        trk.step(batch(0.0, [[0.0, 0.0]]))
+        trk.step(batch(period, [[0.0, 0.0]]))
+        statuses = [only(trk.step(batch(period * k, []))).status for k in range(2, 2 + kept + 1)]
+        assert statuses == [TrackStatus.CONFIRMED] * kept + [TrackStatus.COASTING], period
 
 
 def test_tentative_track_that_misses_is_deleted_fast() -> None:

@@ -30,6 +30,7 @@ from services.tracker.domain.types import MeasurementKind
         ("confirm_n", 2.5),
         ("confirm_n", 63),
         ("coast_grace_scans", -1),
+        ("coast_grace_s", -0.1),
         ("max_coast_s", -1.0),
         ("history_length", 0),
         ("speed_window", 0),
