@@ -10,10 +10,12 @@ from aura.common.v1 import common_pb2 as c
 from aura.tracker.v1 import tracker_pb2, tracker_pb2_grpc
 from services.common import bus
 from services.common.auth import Auth
+from services.common.errors import ValidationError
 from services.common.observability import setup_logging, setup_tracing
 from services.common.registry import Registry
 from services.common.server import ServiceApp, serve_forever, server_credentials
 from services.tracker.adapters.checkpoint import CheckpointStore
+from services.tracker.adapters.tuning import tuned
 from services.tracker.config import TrackerSettings
 from services.tracker.domain.types import MeasurementKind, TrackerConfig
 from services.tracker.pipeline import TrackerPipeline
@@ -34,8 +36,17 @@ async def build(settings: TrackerSettings) -> ServiceApp:
     auth = await Auth.start(settings, js, "tracker")
 
     def config_for(sensor_id: str, kind: MeasurementKind) -> TrackerConfig:
+        """Defaults for the kind, tuned by the sensor's registry entry when it has one."""
         dims = 2 if kind is MeasurementKind.BOX else settings.tracker_point_dims
-        return TrackerConfig(kind=kind, dims=dims)
+        base = TrackerConfig(kind=kind, dims=dims)
+        geo = registry.get(sensor_id)
+        if geo is None:
+            return base
+        try:
+            return tuned(base, geo.sensor)
+        except ValidationError as exc:  # admin refuses these; a backstop
+            log.warning("sensor tuning ignored", extra={"sensor": sensor_id, "error": str(exc)})
+            return base
 
     async def publish(frame: c.TrackFrame) -> None:
         subject = f"aura.tracks.{bus.subject_token(frame.sensor_id)}"

@@ -56,6 +56,9 @@ class SensorState:
     applied_set: set[int] = field(default_factory=set)
     to_ack: list[Msg] = field(default_factory=list)
     dirty: bool = False
+    # The registry entry (or None) the tracker's config was last built from; another one
+    # means the sensor's tuning may have changed. A new state is tuned on its first frame.
+    tuned_from: object = field(default_factory=object)
 
 
 @dataclass
@@ -207,6 +210,8 @@ class TrackerPipeline:
             await msg.ack()  # the registry says to keep this sensor out of tracking
             return
         st = self._sensor(frame)
+        if st.tuned_from is not geo:
+            self._retune(st, geo)
         if seq <= st.restored_seq and (
             seq in st.skip
             or (st.tracker.last_t is not None and ts_seconds(frame.timestamp) <= st.tracker.last_t)
@@ -240,6 +245,16 @@ class TrackerPipeline:
         else:
             st.pending.add(seq)
         await self._apply(st, released)
+
+    def _retune(self, st: SensorState, geo: SensorGeometry | None) -> None:
+        """Apply the sensor's current registry tuning to its tracker (tracks are kept)."""
+        try:
+            st.tracker.retune(self.config_for(st.sensor_id, st.kind))
+        except ValueError as exc:  # admin validates tuning; a backstop keeps the old one
+            log.warning(
+                "sensor tuning not applied", extra={"sensor": st.sensor_id, "error": str(exc)}
+            )
+        st.tuned_from = geo
 
     async def _poison(self, msg: Msg, reason: str) -> None:
         self.stats.dead_lettered += 1

@@ -159,6 +159,16 @@ async def test_full_replace_through_an_empty_mask(admin):
             ),
             "sensor.homography.values",
         ),
+        (
+            pb.CreateSensorRequest(
+                sensor=pb.Sensor(
+                    sensor_id="radar_bad_tuning",
+                    kind=c.SENSOR_KIND_RADAR,
+                    tracking=pb.TrackerTuning(confirm_hits=4, confirm_scans=3),
+                )
+            ),
+            "sensor.tracking.confirm_hits",
+        ),
         (pb.UpdateSensorRequest(sensor_id="s", expected_version=0), "expected_version"),
         (
             pb.UpdateSensorRequest(

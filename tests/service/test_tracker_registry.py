@@ -126,3 +126,52 @@ async def test_point_tracks_use_the_pose_and_disabled_sensors_are_skipped(mesh, 
         await asyncio.sleep(0.025)
     frames = await track_frames(nats_server.url, sid, 0, lambda: send(1))
     assert frames == []
+
+
+async def test_sensor_tuning_from_the_registry_applies_to_the_next_frame(mesh, nats_server):
+    sid = f"radar_{uuid.uuid4().hex[:6]}"
+    instant = admin_pb2.TrackerTuning(confirm_hits=1, confirm_scans=1)
+    await put_sensor(
+        nats_server.url,
+        admin_pb2.Sensor(sensor_id=sid, kind=c.SENSOR_KIND_RADAR, tracking=instant),
+    )
+    await wait_registry(mesh, sid)
+    t0 = time.time()
+
+    def send(t: float, xs: list[float]):
+        async def go():
+            async with grpc.aio.insecure_channel(mesh["ingest_target"]) as ch:
+                dets = [
+                    c.Detection(
+                        sensor_id=sid,
+                        sensor_kind=c.SENSOR_KIND_RADAR,
+                        timestamp=ts_from_seconds(t),
+                        confidence=0.9,
+                        position=c.Vector3(x=x, y=2),
+                    )
+                    for x in xs
+                ]
+                await igrpc.IngestServiceStub(ch).PublishDetections(
+                    ipb.PublishDetectionsRequest(detections=dets)
+                )
+
+        return go
+
+    # One hit confirms, as the sensor's tuning says (the default needs two).
+    frames = await track_frames(nats_server.url, sid, 1, send(t0, [10.0]))
+    first = frames[0].tracks[0]
+    assert first.status == c.TRACK_STATUS_CONFIRMED
+    # Back to the defaults: the live track and its id are kept, a new one starts tentative.
+    await put_sensor(
+        nats_server.url, admin_pb2.Sensor(sensor_id=sid, kind=c.SENSOR_KIND_RADAR)
+    )
+    pipeline = mesh["tracker"].app.pipeline
+    for _ in range(40):
+        if not pipeline.geometry(sid).sensor.HasField("tracking"):
+            break
+        await asyncio.sleep(0.025)
+    frames = await track_frames(nats_server.url, sid, 1, send(t0 + 0.1, [10.0, 200.0]))
+    by_x = {round(t.position.x): t for t in frames[0].tracks}
+    assert by_x[10].id == first.id and by_x[10].status == c.TRACK_STATUS_CONFIRMED
+    assert by_x[200].status == c.TRACK_STATUS_TENTATIVE
+    assert pipeline.sensors[sid].tracker.config.confirm_m == 2

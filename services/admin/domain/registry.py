@@ -22,6 +22,10 @@ from services.common.errors import ConflictError, DomainError, ValidationError
 from services.common.geometry import GeometryError, check_homography
 from services.common.timeutil import ts_from_seconds
 
+# The tracker's own validation of a sensor's tuning (pure: no I/O), so both agree.
+from services.tracker.adapters.tuning import measurement_kind, tuned
+from services.tracker.domain.config import TrackerConfig
+
 SENSOR_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 ZONE_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9_.:/\-]{1,64}$")
@@ -58,6 +62,7 @@ SENSOR_WRITABLE = frozenset(
         "expected_delay_ms",
         "default_noise",
         "labels",
+        "tracking",
     }
 )
 ZONE_WRITABLE = frozenset(
@@ -204,6 +209,8 @@ def validate_sensor(s: pb.Sensor, prefix: str = "sensor") -> None:
     _at_least(f"{prefix}.expected_delay_ms", s.expected_delay_ms, 0.0)
     _at_least(f"{prefix}.default_noise.position_std_m", s.default_noise.position_std_m, 0.0)
     _at_least(f"{prefix}.default_noise.pixel_std_px", s.default_noise.pixel_std_px, 0.0)
+    # The tracker's own rules, so a tuning it would refuse is refused here.
+    tuned(TrackerConfig(kind=measurement_kind(s.kind)), s, prefix)
     if len(s.labels) > MAX_LABELS:
         raise ValidationError(f"{prefix}.labels", f"at most {MAX_LABELS} labels")
     for key, value in s.labels.items():

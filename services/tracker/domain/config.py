@@ -11,6 +11,11 @@ train sequences TUD-Campus, TUD-Stadtmitte and KITTI-17 (public detections; the 
 for all three) and checked on the seeded synthetic box scenarios of bench/tracker; the POINT
 ones on the synthetic point scenarios (radar-like, 10 Hz). A deployment sets meas_std (and
 R per detection when known) from its sensor.
+
+coast_grace_s (0.1 s) was added after a whole-run comparison showed Stone Soup ahead on MOTA
+on boxes-1000 (AURA did not report confirmed tracks hidden for two or three 30 fps scans). It
+is one value for every kind and rate, checked on all nine benchmark datasets, so those figures
+are in-sample for it too.
 """
 
 from __future__ import annotations

@@ -50,6 +50,17 @@ class SensorTracker:
         self._tab = TrackTable.empty(d, config.speed_window)
         self._history = HistoryStore(config.history_length)
 
+    def retune(self, config: TrackerConfig) -> None:
+        """Use `config` from the next scan on, keeping every track and the id counter.
+        Only tuning may change: kind, dims, history_length and speed_window size the
+        state, so a config that changes them raises ValueError."""
+        for name in ("kind", "dims", "history_length", "speed_window"):
+            if getattr(config, name) != getattr(self.config, name):
+                raise ValueError(f"{name} cannot change on a live tracker")
+        if config != self.config:
+            self.config = config
+            self.parts = TrackerParts.from_config(config)
+
     @property
     def last_t(self) -> float | None:
         """Time of the latest scan applied (s since epoch), None before the first."""

@@ -144,8 +144,30 @@ class MeasurementNoise(_message.Message):
     pixel_std_px: float
     def __init__(self, position_std_m: _Optional[float] = ..., pixel_std_px: _Optional[float] = ...) -> None: ...
 
+class TrackerTuning(_message.Message):
+    __slots__ = ("accel_noise", "box_meas_std", "high_score", "low_score", "birth_score", "confirm_hits", "confirm_scans", "coast_grace_s", "max_coast_s")
+    ACCEL_NOISE_FIELD_NUMBER: _ClassVar[int]
+    BOX_MEAS_STD_FIELD_NUMBER: _ClassVar[int]
+    HIGH_SCORE_FIELD_NUMBER: _ClassVar[int]
+    LOW_SCORE_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_SCORE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_HITS_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_SCANS_FIELD_NUMBER: _ClassVar[int]
+    COAST_GRACE_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_COAST_S_FIELD_NUMBER: _ClassVar[int]
+    accel_noise: float
+    box_meas_std: float
+    high_score: float
+    low_score: float
+    birth_score: float
+    confirm_hits: int
+    confirm_scans: int
+    coast_grace_s: float
+    max_coast_s: float
+    def __init__(self, accel_noise: _Optional[float] = ..., box_meas_std: _Optional[float] = ..., high_score: _Optional[float] = ..., low_score: _Optional[float] = ..., birth_score: _Optional[float] = ..., confirm_hits: _Optional[int] = ..., confirm_scans: _Optional[int] = ..., coast_grace_s: _Optional[float] = ..., max_coast_s: _Optional[float] = ...) -> None: ...
+
 class Sensor(_message.Message):
-    __slots__ = ("sensor_id", "kind", "site_id", "name", "enabled", "pose", "homography", "expected_rate_hz", "expected_delay_ms", "default_noise", "labels", "version", "created_at", "updated_at", "updated_by")
+    __slots__ = ("sensor_id", "kind", "site_id", "name", "enabled", "pose", "homography", "expected_rate_hz", "expected_delay_ms", "default_noise", "labels", "version", "created_at", "updated_at", "updated_by", "tracking")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +190,7 @@ class Sensor(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_FIELD_NUMBER: _ClassVar[int]
     sensor_id: str
     kind: _common_pb2.SensorKind
     site_id: str
@@ -183,7 +206,8 @@ class Sensor(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     updated_by: str
-    def __init__(self, sensor_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.SensorKind, str]] = ..., site_id: _Optional[str] = ..., name: _Optional[str] = ..., enabled: bool = ..., pose: _Optional[_Union[SensorPose, _Mapping]] = ..., homography: _Optional[_Union[Homography, _Mapping]] = ..., expected_rate_hz: _Optional[float] = ..., expected_delay_ms: _Optional[float] = ..., default_noise: _Optional[_Union[MeasurementNoise, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
+    tracking: TrackerTuning
+    def __init__(self, sensor_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.SensorKind, str]] = ..., site_id: _Optional[str] = ..., name: _Optional[str] = ..., enabled: bool = ..., pose: _Optional[_Union[SensorPose, _Mapping]] = ..., homography: _Optional[_Union[Homography, _Mapping]] = ..., expected_rate_hz: _Optional[float] = ..., expected_delay_ms: _Optional[float] = ..., default_noise: _Optional[_Union[MeasurementNoise, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ..., tracking: _Optional[_Union[TrackerTuning, _Mapping]] = ...) -> None: ...
 
 class ListSensorsRequest(_message.Message):
     __slots__ = ("kind", "site_id", "enabled_only", "page_size", "page_token")
