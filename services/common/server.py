@@ -9,7 +9,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -24,7 +24,8 @@ log = logging.getLogger("aura.server")
 # Large enough that our own size check (INVALID_ARGUMENT naming the field) answers first.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
-Handler = grpc.RpcMethodHandler
+# grpc's handler objects are untyped at run time (namedtuples made by grpc's helpers).
+Handler: TypeAlias = Any
 
 
 def wrap_handler(

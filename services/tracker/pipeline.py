@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -113,7 +113,7 @@ class TrackerPipeline:
     def __init__(
         self,
         config_for: Callable[[str, MeasurementKind], TrackerConfig],
-        publish: Callable[[c.TrackFrame], Awaitable[None]],
+        publish: Callable[[c.TrackFrame], Coroutine[Any, Any, None]],
         checkpoints: Checkpoints,
         dead_letter: Callable[[Msg, str], Awaitable[None]],
         lateness_s: float = 0.1,

@@ -162,9 +162,7 @@ async def test_sensor_tuning_from_the_registry_applies_to_the_next_frame(mesh, n
     first = frames[0].tracks[0]
     assert first.status == c.TRACK_STATUS_CONFIRMED
     # Back to the defaults: the live track and its id are kept, a new one starts tentative.
-    await put_sensor(
-        nats_server.url, admin_pb2.Sensor(sensor_id=sid, kind=c.SENSOR_KIND_RADAR)
-    )
+    await put_sensor(nats_server.url, admin_pb2.Sensor(sensor_id=sid, kind=c.SENSOR_KIND_RADAR))
     pipeline = mesh["tracker"].app.pipeline
     for _ in range(40):
         if not pipeline.geometry(sid).sensor.HasField("tracking"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -69,7 +70,7 @@ def _set_time(ts: Timestamp, t: float) -> None:
 
 
 def world_of(
-    views: list[TrackView], kind: MeasurementKind, geo: SensorGeometry | None
+    views: Sequence[TrackView], kind: MeasurementKind, geo: SensorGeometry | None
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """World positions (n, 3) and ground speeds (n,) in m/s of a frame's tracks, when the
     sensor's registry entry allows: a pose for point sensors, a homography for cameras
