@@ -12,13 +12,13 @@ from aura.common.v1 import common_pb2 as c
 from services.common.geometry import box_bottom_centre
 from services.common.registry import SensorGeometry
 from services.common.timeutil import ts_seconds
+from services.tracker.adapters import tuning
 from services.tracker.domain.types import DetectionBatch, MeasurementKind, TrackView
 
 
 def measurement_kind(frame: c.DetectionFrame) -> MeasurementKind:
-    if frame.sensor_kind == c.SENSOR_KIND_CAMERA:
-        return MeasurementKind.BOX
-    return MeasurementKind.POINT
+    """What the frame's sensor measures (the registry's rule: cameras report boxes)."""
+    return tuning.measurement_kind(frame.sensor_kind)
 
 
 def to_batch(frame: c.DetectionFrame, kind: MeasurementKind, dims: int) -> DetectionBatch:
