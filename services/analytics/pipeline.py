@@ -35,9 +35,9 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import asyncpg
 from google.protobuf.message import DecodeError
@@ -104,6 +104,15 @@ def lane_of(d: c.Detection) -> str:
     return ""
 
 
+M = TypeVar("M")
+
+
+def _has_event_id(ev: fpb.ZoneEvent) -> None:
+    """A ZoneEvent must carry its id (analytics stores each id once)."""
+    if not ev.event_id:
+        raise DecodeError("event_id is empty")
+
+
 class Hold:
     """A message waiting for `pending` pieces of work before it may be acked."""
 
@@ -111,6 +120,17 @@ class Hold:
 
     def __init__(self, msg: Msg, pending: int, epoch: int) -> None:
         self.msg, self.pending, self.epoch = msg, pending, epoch
+
+
+@dataclass
+class Batch:
+    """What handling one fetched batch leaves to do once its write commits: the holds to
+    release, the late or malformed messages to log as dropped, and the malformed ones to
+    dead-letter (with why)."""
+
+    holds: list[Hold] = field(default_factory=list)
+    drops: list[Dropped] = field(default_factory=list)
+    bad: list[tuple[Msg, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -355,27 +375,50 @@ class AnalyticsPipeline:
             self.stats.dead_lettered += 1
             await bus.dead_letter(self.js, "analytics", msg, reason)
 
+    def _decoded(
+        self,
+        b: Batch,
+        source: str,
+        kind: type[M],
+        msgs: list[Msg],
+        check: Callable[[M], None] | None = None,
+    ) -> Iterator[tuple[Msg, M]]:
+        """Each message with its payload decoded as `kind` (and passed by `check`, which
+        raises DecodeError); one that fails is logged as dropped (malformed) and
+        dead-lettered once the batch commits."""
+        for msg in msgs:
+            try:
+                obj = kind.FromString(msg.data)  # type: ignore[attr-defined]
+                if check is not None:
+                    check(obj)
+            except DecodeError as exc:
+                b.drops.append(self._malformed(source, msg, exc))
+                b.bad.append((msg, f"not a {kind.__name__}: {exc}"))
+                continue
+            yield msg, obj
+
     async def _run_batch(
         self,
         where: str,
         write: Callable[[asyncpg.Connection], Awaitable[list[Event]]],
-        holds: Sequence[Hold],
-        bad: Sequence[tuple[Msg, str]] = (),
+        b: Batch,
     ) -> None:
-        """Write in one transaction, publish what it decided, then release the holds."""
+        """Write (and log the batch's drops) in one transaction, publish what it decided,
+        then release the holds."""
         epoch = self.epoch
         try:
             async with self._tx() as conn:
                 events = await write(conn)
+                self.stats.dropped += await store.log_dropped(conn, b.drops)
             await self._publish(events)
             if epoch == self.epoch:
-                await self._dead_letter(bad)
+                await self._dead_letter(b.bad)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self._fail(where, exc)
             return
-        await self._done(holds)
+        await self._done(b.holds)
         await self.tick()
 
     # ------------------------------------------------------------ handlers
@@ -384,18 +427,10 @@ class AnalyticsPipeline:
         if self.failed:
             return
         rows: list[tuple[Any, ...]] = []
-        holds: list[Hold] = []
-        drops: list[Dropped] = []
-        bad: list[tuple[Msg, str]] = []
+        b = Batch()
         now = self.clock()
         utc = store.utc
-        for msg in msgs:
-            try:
-                frame = c.DetectionFrame.FromString(msg.data)
-            except DecodeError as exc:
-                drops.append(self._malformed("detections", msg, exc))
-                bad.append((msg, f"not a DetectionFrame: {exc}"))
-                continue
+        for msg, frame in self._decoded(b, "detections", c.DetectionFrame, msgs):
             sensor = frame.sensor_id
             t = _secs(frame.timestamp) if frame.HasField("timestamp") else 0.0
             if not t and frame.detections:
@@ -469,7 +504,7 @@ class AnalyticsPipeline:
                 keys = [WindowKey(SCOPE_SENSOR, sensor)] + [
                     WindowKey(SCOPE_LANE, sensor, "", lane) for lane in sorted(lanes)
                 ]
-                drops.append(
+                b.drops.append(
                     Dropped(
                         f"detections:{sensor}",
                         f"det:{sensor}:{frame.frame_id}",
@@ -479,16 +514,15 @@ class AnalyticsPipeline:
                         tuple((k, adm.slot_start) for k in keys),
                     )
                 )
-            holds.append(hold)
+            b.holds.append(hold)
 
         async def write(conn: asyncpg.Connection) -> list[Event]:
             await store.write_detections(conn, rows)
-            self.stats.dropped += await store.log_dropped(conn, drops)
             return []
 
         # The write runs beside the decoding of the next batch (PostgreSQL and this process
         # work at the same time); at most `_MAX_INFLIGHT` batches are being written.
-        task = asyncio.create_task(self._run_batch("detections", write, holds, bad))
+        task = asyncio.create_task(self._run_batch("detections", write, b))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
         if len(self._inflight) >= _MAX_INFLIGHT:
@@ -497,21 +531,13 @@ class AnalyticsPipeline:
     async def handle_tracks(self, msgs: list[Msg]) -> None:
         if self.failed:
             return
-        holds: list[Hold] = []
-        drops: list[Dropped] = []
-        bad: list[tuple[Msg, str]] = []
+        b = Batch()
         now = self.clock()
-        for msg in msgs:
-            try:
-                frame = c.TrackFrame.FromString(msg.data)
-            except DecodeError as exc:
-                drops.append(self._malformed("tracks", msg, exc))
-                bad.append((msg, f"not a TrackFrame: {exc}"))
-                continue
+        for msg, frame in self._decoded(b, "tracks", c.TrackFrame, msgs):
             sensor = frame.sensor_id
             t = _secs(frame.timestamp)
             if frame.dropped:  # the tracker did not apply it: nothing new to count
-                holds.append(Hold(msg, 1, self.epoch))
+                b.holds.append(Hold(msg, 1, self.epoch))
                 continue
             tracks = [
                 Trk(
@@ -530,7 +556,7 @@ class AnalyticsPipeline:
                 self.windows.add_tracks(sensor, frame.frame_id, t, tracks, hold)
             else:
                 hold = Hold(msg, 1, self.epoch)
-                drops.append(
+                b.drops.append(
                     Dropped(
                         f"tracks:{sensor}",
                         f"trk:{sensor}:{frame.frame_id}",
@@ -540,31 +566,22 @@ class AnalyticsPipeline:
                         ((WindowKey(SCOPE_SENSOR, sensor), adm.slot_start),),
                     )
                 )
-            holds.append(hold)
+            b.holds.append(hold)
 
         async def write(conn: asyncpg.Connection) -> list[Event]:
-            self.stats.dropped += await store.log_dropped(conn, drops)
             return []
 
-        await self._run_batch("tracks", write, holds, bad)
+        await self._run_batch("tracks", write, b)
 
     async def handle_fused(self, msgs: list[Msg]) -> None:
         if self.failed:
             return
         rows: list[tuple[Any, ...]] = []
-        holds: list[Hold] = []
-        drops: list[Dropped] = []
-        bad: list[tuple[Msg, str]] = []
+        b = Batch()
         actions: list[al.ThreatAction] = []
         now = self.clock()
         sample = self.settings.analytics_fused_sample_s
-        for msg in msgs:
-            try:
-                frame = fpb.FusedTrackFrame.FromString(msg.data)
-            except DecodeError as exc:
-                drops.append(self._malformed("fused", msg, exc))
-                bad.append((msg, f"not a FusedTrackFrame: {exc}"))
-                continue
+        for msg, frame in self._decoded(b, "fused", fpb.FusedTrackFrame, msgs):
             t = _secs(frame.timestamp)
             bucket = math.floor(t / sample) * sample
             obs: list[FusedObs] = []
@@ -605,7 +622,7 @@ class AnalyticsPipeline:
             else:
                 hold = Hold(msg, 1, self.epoch)
                 zones = sorted({z for o in obs for z in o.zone_ids})
-                drops.append(
+                b.drops.append(
                     Dropped(
                         "fused",
                         f"fused:{frame_key}",
@@ -615,31 +632,20 @@ class AnalyticsPipeline:
                         tuple((zone_key(z, self.zones.get(z, 2)), adm.slot_start) for z in zones),
                     )
                 )
-            holds.append(hold)
+            b.holds.append(hold)
 
         async def write(conn: asyncpg.Connection) -> list[Event]:
             await store.write_fused_positions(conn, rows)
-            self.stats.dropped += await store.log_dropped(conn, drops)
             return await self._apply_threats(conn, actions, {})
 
-        await self._run_batch("fused", write, holds, bad)
+        await self._run_batch("fused", write, b)
 
     async def handle_zone_events(self, msgs: list[Msg]) -> None:
         if self.failed:
             return
         rows: list[tuple[Any, ...]] = []
-        holds: list[Hold] = []
-        drops: list[Dropped] = []
-        bad: list[tuple[Msg, str]] = []
-        for msg in msgs:
-            try:
-                ev = fpb.ZoneEvent.FromString(msg.data)
-                if not ev.event_id:
-                    raise DecodeError("event_id is empty")
-            except DecodeError as exc:
-                drops.append(self._malformed("zones", msg, exc))
-                bad.append((msg, f"not a ZoneEvent: {exc}"))
-                continue
+        b = Batch()
+        for msg, ev in self._decoded(b, "zones", fpb.ZoneEvent, msgs, _has_event_id):
             has_pos = ev.HasField("position")
             rows.append(
                 (
@@ -658,29 +664,20 @@ class AnalyticsPipeline:
                     msg.data,
                 )
             )
-            holds.append(Hold(msg, 1, self.epoch))
+            b.holds.append(Hold(msg, 1, self.epoch))
 
         async def write(conn: asyncpg.Connection) -> list[Event]:
             await store.write_zone_events(conn, rows)
-            self.stats.dropped += await store.log_dropped(conn, drops)
             return []
 
-        await self._run_batch("zones", write, holds, bad)
+        await self._run_batch("zones", write, b)
 
     async def handle_telemetry(self, msgs: list[Msg]) -> None:
         if self.failed:
             return
         rows: dict[tuple[str, str, float], tuple[Any, ...]] = {}
-        holds: list[Hold] = []
-        drops: list[Dropped] = []
-        bad: list[tuple[Msg, str]] = []
-        for msg in msgs:
-            try:
-                batch = ipb.TelemetryBatch.FromString(msg.data)
-            except DecodeError as exc:
-                drops.append(self._malformed("telemetry", msg, exc))
-                bad.append((msg, f"not a TelemetryBatch: {exc}"))
-                continue
+        b = Batch()
+        for msg, batch in self._decoded(b, "telemetry", ipb.TelemetryBatch, msgs):
             for s in batch.samples:
                 source = s.source_id or batch.source_id
                 t = _secs(s.timestamp)
@@ -689,41 +686,31 @@ class AnalyticsPipeline:
                 rows.setdefault(
                     (source, s.channel, t), (source, s.channel, store.utc(t), s.value, s.unit)
                 )
-            holds.append(Hold(msg, 1, self.epoch))
+            b.holds.append(Hold(msg, 1, self.epoch))
 
         async def write(conn: asyncpg.Connection) -> list[Event]:
             await store.write_telemetry(conn, list(rows.values()))
-            self.stats.dropped += await store.log_dropped(conn, drops)
             return []
 
-        await self._run_batch("telemetry", write, holds, bad)
+        await self._run_batch("telemetry", write, b)
 
     async def handle_threats(self, msgs: list[Msg]) -> None:
         if self.failed:
             return
-        holds: list[Hold] = []
-        drops: list[Dropped] = []
-        bad: list[tuple[Msg, str]] = []
+        b = Batch()
         actions: list[al.ThreatAction] = []
         info: dict[str, fpb.Threat] = {}
-        for msg in msgs:
-            try:
-                threat = fpb.Threat.FromString(msg.data)
-            except DecodeError as exc:
-                drops.append(self._malformed("threats", msg, exc))
-                bad.append((msg, f"not a Threat: {exc}"))
-                continue
+        for msg, threat in self._decoded(b, "threats", fpb.Threat, msgs):
             info[threat.global_id] = threat
             actions.extend(
                 self.threats.on_threat(threat.global_id, threat.level, _secs(threat.timestamp))
             )
-            holds.append(Hold(msg, 1, self.epoch))
+            b.holds.append(Hold(msg, 1, self.epoch))
 
         async def write(conn: asyncpg.Connection) -> list[Event]:
-            self.stats.dropped += await store.log_dropped(conn, drops)
             return await self._apply_threats(conn, actions, info)
 
-        await self._run_batch("threats", write, holds, bad)
+        await self._run_batch("threats", write, b)
 
     # ------------------------------------------------------------ alerts
 
