@@ -14,8 +14,8 @@ import functools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import asyncpg
@@ -38,7 +38,6 @@ log = logging.getLogger("aura.admin.registry")
 R = TypeVar("R")
 
 BROADCAST_SUBJECT = "aura.broadcast"
-DB_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
 
 
 def registry_rpc(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
@@ -76,21 +75,9 @@ class RegistryPart:
             self._config_kv = ConfigKV(self.deps.js)
         return self._config_kv
 
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
+    def _tx(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A connection in a transaction; UNAVAILABLE when PostgreSQL cannot be reached."""
-        try:
-            pool = await self.deps.db.connect()
-            conn = await pool.acquire(timeout=5)
-        except DB_ERRORS as exc:
-            raise UnavailableError(f"PostgreSQL is not reachable: {exc}") from exc
-        try:
-            async with conn.transaction():
-                yield conn
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
-            raise UnavailableError(f"PostgreSQL connection lost: {exc}") from exc
-        finally:
-            await pool.release(conn)
+        return self.deps.db.connection(transaction=True)
 
     async def start_registry(self) -> None:
         """Seed the thresholds, then publish every sensor, zone and the thresholds, so the

@@ -25,7 +25,7 @@ import csv
 import io
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,12 +47,11 @@ from services.analytics.domain import queries as q
 from services.analytics.domain.queries import to_timestamp
 from services.common import bus
 from services.common.auth import caller_name
-from services.common.errors import NotFoundError, UnavailableError, ValidationError
+from services.common.errors import NotFoundError, ValidationError
 from services.common.status import rpc, stream_rpc
 
 log = logging.getLogger("aura.analytics.read")
 
-DB_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
 ACK_SUBJECT = "aura.events.alert.acknowledged"
 #: A fused track is "live" when it has a sampled position this recent.
 LIVE_FUSED = timedelta(seconds=10)
@@ -126,20 +125,9 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
 
     # ------------------------------------------------------------------ plumbing
 
-    @asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
+    def _conn(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A pooled connection; UNAVAILABLE when PostgreSQL cannot be reached."""
-        try:
-            pool = await self.deps.db.connect()
-            conn = await pool.acquire(timeout=5)
-        except DB_ERRORS as exc:
-            raise UnavailableError(f"PostgreSQL is not reachable: {exc}") from exc
-        try:
-            yield conn
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
-            raise UnavailableError(f"PostgreSQL connection lost: {exc}") from exc
-        finally:
-            await pool.release(conn)
+        return self.deps.db.connection()
 
     async def _require_sensor(self, conn: asyncpg.Connection, sensor_id: str) -> None:
         if sensor_id in self.deps.registry.sensors or await sql.sensor_stored(conn, sensor_id):

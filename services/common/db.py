@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 
+from services.common.errors import UnavailableError
+
 log = logging.getLogger("aura.db")
+
+#: What an unreachable or lost database raises (a call answers UNAVAILABLE on these).
+DB_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
 
 
 class Database:
@@ -25,6 +32,26 @@ class Database:
                     self.dsn, min_size=self.min_size, max_size=self.max_size, timeout=3
                 )
             return self.pool
+
+    @asynccontextmanager
+    async def connection(self, transaction: bool = False) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection (in a transaction if asked); UnavailableError (UNAVAILABLE)
+        when PostgreSQL cannot be reached or the connection is lost."""
+        try:
+            pool = await self.connect()
+            conn = await pool.acquire(timeout=5)
+        except DB_ERRORS as exc:
+            raise UnavailableError(f"PostgreSQL is not reachable: {exc}") from exc
+        try:
+            if transaction:
+                async with conn.transaction():
+                    yield conn
+            else:
+                yield conn
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+            raise UnavailableError(f"PostgreSQL connection lost: {exc}") from exc
+        finally:
+            await pool.release(conn)
 
     async def ready(self) -> bool:
         try:
