@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from typing import TypeVar
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -18,6 +19,7 @@ from services.common import bus
 
 # Where the tracker parks frames it can never process (services/common/bus.dead_letter).
 TRACKER_DLQ = "aura.dlq.tracker"
+P = TypeVar("P")
 
 
 class IngestBus:
@@ -86,26 +88,21 @@ class FrameWaiter:
         return self
 
     async def _on_msg(self, msg: Msg) -> None:
-        frame = c.TrackFrame()
-        try:
-            frame.ParseFromString(msg.data)
-        except Exception:
-            return
-        key = (frame.sensor_id, frame.frame_id)
-        if key in self.wanted and key not in self.got:
-            self.got[key] = frame
+        frame = _parsed(c.TrackFrame, msg.data)
+        if frame is not None and self._awaited(frame):
+            self.got[(frame.sensor_id, frame.frame_id)] = frame
             self._check_done()
 
     async def _on_refused(self, msg: Msg) -> None:
-        frame = c.DetectionFrame()
-        try:
-            frame.ParseFromString(msg.data)
-        except Exception:
-            return
-        key = (frame.sensor_id, frame.frame_id)
-        if key in self.wanted and key not in self.got:
-            self.refused[key] = (msg.headers or {}).get(bus.DLQ_REASON, "refused")
+        frame = _parsed(c.DetectionFrame, msg.data)
+        if frame is not None and self._awaited(frame):
+            reason = (msg.headers or {}).get(bus.DLQ_REASON, "refused")
+            self.refused[(frame.sensor_id, frame.frame_id)] = reason
             self._check_done()
+
+    def _awaited(self, frame: c.TrackFrame | c.DetectionFrame) -> bool:
+        key = (frame.sensor_id, frame.frame_id)
+        return key in self.wanted and key not in self.got
 
     def forget(self, key: tuple[str, int]) -> None:
         """Stop waiting for `key` (e.g. a duplicate frame answered another way)."""
@@ -125,3 +122,11 @@ class FrameWaiter:
         for sub in self._subs:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()  # type: ignore[attr-defined]
+
+
+def _parsed(kind: type[P], data: bytes) -> P | None:
+    """`data` decoded as `kind`, or None when it is not one (someone else's message)."""
+    try:
+        return kind.FromString(data)  # type: ignore[attr-defined, no-any-return]
+    except Exception:
+        return None
