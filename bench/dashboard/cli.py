@@ -41,15 +41,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from services.cli.stack import free_ports, http_get, temp_state_dir
+from services.cli.stack import free_up_ports, http_get, port_env, temp_state_dir
 from services.common.auth import new_key
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 OUT = ROOT / "bench" / "out"
 MEASURE = Path(__file__).with_name("measure.mjs")
-PORTS = ["NATS", "NATS_MONITOR", "POSTGRES", "INGEST", "TRACKER", "FUSION", "ANALYTICS"]
-PORTS += ["ADMIN", "ENVOY", "ENVOY_ADMIN", "WEB"]
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -134,12 +132,11 @@ def run(ns: argparse.Namespace) -> str:
     if not (WEB / "dist" / "index.html").is_file():
         raise SystemExit("bench.dashboard: web/dist is missing; run `make web`")
     load_before = os.getloadavg()[0]
-    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
+    ports = free_up_ports()
     admin_key = new_key().text
     env = dict(os.environ, AURA_LOG_LEVEL="WARNING", AURA_ADMIN_KEY=admin_key)
     env.pop("AURA_AUTH", None)
-    for name, port in ports.items():
-        env[f"AURA_{name}_PORT"] = str(port)
+    env.update(port_env(ports))
     base = f"http://127.0.0.1:{ports['ENVOY']}"
     if ns.feed == "synthetic":
         source, query = "demo://?fps=2&targets=6&seed=7", f"?synthetic={ns.targets}"

@@ -41,7 +41,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -77,6 +77,7 @@ NATS_MONITOR_PORT = 8222
 POSTGRES_PORT = 5432
 ENVOY_PORT = 8080
 ENVOY_ADMIN_PORT = 9901
+DASHBOARD_PORT = 8081
 
 _TLS_MARKER = "#tls "
 _BACKEND_TLS_MARKER = "#backend-tls "
@@ -91,6 +92,37 @@ class StackError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- ports
+
+
+def up_ports() -> dict[str, int]:
+    """Every port `aura up` opens, by the NAME of its setting AURA_<NAME>_PORT, with its
+    default."""
+    return {
+        "NATS": NATS_PORT,
+        "NATS_MONITOR": NATS_MONITOR_PORT,
+        "POSTGRES": POSTGRES_PORT,
+        **{name.upper(): DEFAULT_PORTS[name] for name in SERVICES},
+        "ENVOY": ENVOY_PORT,
+        "ENVOY_ADMIN": ENVOY_ADMIN_PORT,
+        "WEB": DASHBOARD_PORT,
+    }
+
+
+def port_setting(env: Mapping[str, str], name: str) -> int:
+    """The port that AURA_<NAME>_PORT sets in `env`, else the default of `aura up`."""
+    return int(env.get(f"AURA_{name}_PORT", up_ports()[name]))
+
+
+def free_up_ports(names: Iterable[str] | None = None) -> dict[str, int]:
+    """A free loopback port for each NAME (every port of `aura up` by default), so a second
+    mesh can start beside a running one; `port_env` gives the settings."""
+    chosen = list(up_ports() if names is None else names)
+    return dict(zip(chosen, free_ports(len(chosen)), strict=True))
+
+
+def port_env(ports: Mapping[str, int]) -> dict[str, str]:
+    """The AURA_<NAME>_PORT settings for ports by NAME."""
+    return {f"AURA_{name}_PORT": str(port) for name, port in ports.items()}
 
 
 def free_ports(count: int, host: str = LOOPBACK) -> list[int]:
@@ -281,7 +313,47 @@ def temp_state_dir(prefix: str = "aura-state-") -> Iterator[Path]:
 # --------------------------------------------------------------------------- base class
 
 
-class LocalServer(abc.ABC):
+class Managed(abc.ABC):
+    """Something started and stopped by this process: `start()`/`stop()`, their async
+    forms, and `with` / `async with` around them."""
+
+    @abc.abstractmethod
+    def start(self) -> Self: ...
+
+    @abc.abstractmethod
+    def stop(self) -> None: ...
+
+    @abc.abstractmethod
+    async def astart(self) -> Self: ...
+
+    async def astop(self) -> None:
+        """`stop()` in a worker thread."""
+        await asyncio.to_thread(self.stop)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return await self.astart()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.astop()
+
+
+class LocalServer(Managed):
     """A server process started from a binary, with its data under the state folder.
 
     Subclasses give the command, a readiness probe and, if needed, a preparation step.
@@ -498,32 +570,6 @@ class LocalServer(abc.ABC):
             await asyncio.to_thread(self.stop)
             raise
         return self
-
-    async def astop(self) -> None:
-        """`stop()` in a worker thread."""
-        await asyncio.to_thread(self.stop)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> Self:
-        return await self.astart()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.astop()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, running={self.running})"
@@ -1145,7 +1191,6 @@ class Envoy(LocalServer):
 # --------------------------------------------------------------------------- dashboard
 
 WEB_DIST = REPO_ROOT / "web" / "dist"
-DASHBOARD_PORT = 8081
 
 _NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>AURA dashboard: not built</title></head>
@@ -1159,7 +1204,7 @@ _NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 """
 
 
-class DashboardServer:
+class DashboardServer(Managed):
     """The built dashboard (`web/dist`) on loopback, served by a thread of this process.
 
     `/config.json` tells the page where Envoy is (`{"envoyUrl": ...}`); the page then talks
@@ -1263,17 +1308,3 @@ class DashboardServer:
 
     async def astart(self) -> Self:
         return self.start()
-
-    async def astop(self) -> None:
-        await asyncio.to_thread(self.stop)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

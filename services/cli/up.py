@@ -26,9 +26,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aura.admin.v1 import admin_pb2, admin_pb2_grpc
 from aura.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from services.cli.stack import DashboardServer, Envoy, LocalServer, NatsServer, Postgres, StackError
+from services.cli.stack import (
+    DashboardServer,
+    Envoy,
+    LocalServer,
+    NatsServer,
+    Postgres,
+    StackError,
+    port_setting,
+)
 from services.common.auth import new_key
-from services.common.config import DEFAULT_PORTS, CommonSettings, SettingsError
+from services.common.config import CommonSettings, SettingsError
 from services.common.server import client_channel
 
 SERVICES = ("ingest", "tracker", "fusion", "analytics", "admin")
@@ -75,7 +83,7 @@ async def _wait_healthy(
 
 
 def _port(name: str) -> int:
-    return int(os.environ.get(f"AURA_{name.upper()}_PORT", DEFAULT_PORTS[name]))
+    return port_setting(os.environ, name.upper())
 
 
 def _bearer(key: str) -> list[tuple[str, str]]:
@@ -246,7 +254,7 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
     admin_env = {"AURA_ADMIN_KEY": admin_key, "AURA_ADMIN_PUMP_KEY": pump_key} if auth else {}
     if "AURA_ADMIN_ENVOY_URL" not in env:  # the Envoy that status reports: ours, or none
         with_envoy = envoy and env.get("AURA_ENVOY", "on") != "off"
-        edge = f"{'https' if tls_cert else 'http'}://127.0.0.1:{env.get('AURA_ENVOY_PORT', 8080)}"
+        edge = f"{'https' if tls_cert else 'http'}://127.0.0.1:{port_setting(env, 'ENVOY')}"
         admin_env["AURA_ADMIN_ENVOY_URL"] = edge if with_envoy else ""
     scheme = "grpcs" if tls_cert else "grpc"
     if not auth:
@@ -255,13 +263,13 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
         if "AURA_NATS_URL" not in env:
             nats = NatsServer(
                 state,
-                port=int(env.get("AURA_NATS_PORT", 4222)),
-                monitor_port=int(env.get("AURA_NATS_MONITOR_PORT", 8222)),
+                port=port_setting(env, "NATS"),
+                monitor_port=port_setting(env, "NATS_MONITOR"),
             )
             servers.append(await nats.astart())
             env["AURA_NATS_URL"] = nats.url
         if "AURA_DATABASE_URL" not in env:
-            pg = Postgres(state, port=int(env.get("AURA_POSTGRES_PORT", 5432)))
+            pg = Postgres(state, port=port_setting(env, "POSTGRES"))
             servers.append(await pg.astart())
             env["AURA_DATABASE_URL"] = pg.dsn
         for name in SERVICES:
@@ -296,8 +304,8 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
         if envoy and env.get("AURA_ENVOY", "on") != "off":
             proxy = Envoy(
                 state,
-                port=int(env.get("AURA_ENVOY_PORT", 8080)),
-                admin_port=int(env.get("AURA_ENVOY_ADMIN_PORT", 9901)),
+                port=port_setting(env, "ENVOY"),
+                admin_port=port_setting(env, "ENVOY_ADMIN"),
                 backends={n: ("127.0.0.1", _port(n)) for n in SERVICES},
                 tls_cert=tls_cert or None,
                 tls_key=tls_key or None,
@@ -313,7 +321,7 @@ async def _up(state: Path, source: str, envoy: bool) -> int:
                 f"tracks      {curl} -N{header} {base}/v1/tracks:stream",
                 f"admin       http://127.0.0.1:{proxy.admin_port}",
             ]
-            dashboard = _start_dashboard(base, int(env.get("AURA_WEB_PORT", 8081)))
+            dashboard = _start_dashboard(base, port_setting(env, "WEB"))
             lines += _dashboard_lines(dashboard, auth)
         if source:
             from services.cli.main import pump

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from services.cli.stack import free_ports, http_get, temp_state_dir
+from services.cli.stack import free_up_ports, http_get, port_env, temp_state_dir
 from services.common.auth import new_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,19 +49,6 @@ def _node_version() -> tuple[int, ...]:
 
 # Vite 8 needs Node.js 20.19 or newer.
 NODE_OK = _node_version() >= (20, 19)
-PORTS = [
-    "NATS",
-    "NATS_MONITOR",
-    "POSTGRES",
-    "INGEST",
-    "TRACKER",
-    "FUSION",
-    "ANALYTICS",
-    "ADMIN",
-    "ENVOY",
-    "ENVOY_ADMIN",
-    "WEB",
-]
 EVERY_PART = {"ingest", "tracker", "fusion", "analytics", "admin", "nats", "postgres"}
 
 pytestmark = pytest.mark.slow
@@ -122,12 +109,11 @@ def built_page() -> Path:
 
 @pytest.fixture(scope="module")
 def mesh() -> Iterator[dict[str, Any]]:
-    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
+    ports = free_up_ports()
     admin_key = new_key().text
     env = dict(os.environ, AURA_LOG_LEVEL="WARNING", AURA_ADMIN_KEY=admin_key)
     env.pop("AURA_AUTH", None)
-    for name, port in ports.items():
-        env[f"AURA_{name}_PORT"] = str(port)
+    env.update(port_env(ports))
     base = f"http://127.0.0.1:{ports['ENVOY']}"
     with temp_state_dir("aura-browser-") as state:
         log = state / "up.log"

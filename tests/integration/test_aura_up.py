@@ -15,20 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.cli.stack import free_ports, process_tree, temp_state_dir
-
-NAMES = [
-    "NATS",
-    "NATS_MONITOR",
-    "POSTGRES",
-    "INGEST",
-    "TRACKER",
-    "FUSION",
-    "ANALYTICS",
-    "ADMIN",
-    "ENVOY",
-    "ENVOY_ADMIN",
-]
+from services.cli.stack import free_up_ports, port_env, process_tree, temp_state_dir
 
 
 def _get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
@@ -53,10 +40,8 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_aura_up_serves_the_mesh_and_stops_clean():
-    ports = dict(zip(NAMES, free_ports(len(NAMES)), strict=True))
-    env = dict(os.environ, AURA_AUTH="off", AURA_LOG_LEVEL="WARNING")
-    for name, port in ports.items():
-        env[f"AURA_{name}_PORT"] = str(port)
+    ports = free_up_ports()
+    env = dict(os.environ, AURA_AUTH="off", AURA_LOG_LEVEL="WARNING", **port_env(ports))
     envoy = ports["ENVOY"]
     with temp_state_dir("aura-up-") as state:
         log = state / "up.log"

@@ -296,3 +296,20 @@ def test_postgres_names_a_missing_account(tmp_path: Path) -> None:
     server = Postgres(tmp_path, port=0, bin_dir=tmp_path, os_user="aura-no-such-user")
     with pytest.raises(StackError, match="useradd"):
         server.start()
+
+
+def test_up_ports_name_every_port_of_aura_up_with_its_default() -> None:
+    from services.cli.stack import free_up_ports, port_env, port_setting, up_ports
+
+    ports = up_ports()
+    assert (ports["NATS"], ports["ENVOY"], ports["WEB"], ports["INGEST"]) == (
+        4222,
+        8080,
+        8081,
+        50051,
+    )
+    assert port_setting({}, "ENVOY_ADMIN") == 9901
+    assert port_setting({"AURA_ENVOY_ADMIN_PORT": "19901"}, "ENVOY_ADMIN") == 19901
+    free = free_up_ports()
+    assert set(free) == set(ports) and len(set(free.values())) == len(ports)
+    assert port_env({"WEB": 1234}) == {"AURA_WEB_PORT": "1234"}
