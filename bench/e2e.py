@@ -49,6 +49,7 @@ from aura.common.v1 import common_pb2 as c
 from aura.fusion.v1 import fusion_pb2 as fpb
 from aura.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from aura.tracker.v1 import tracker_pb2, tracker_pb2_grpc
+from bench.machine import cpu_model
 from services.cli.stack import NatsServer, free_ports
 from services.common import auth, bus
 from services.common.registry import CONFIG_BUCKET, sensor_key
@@ -56,12 +57,7 @@ from services.common.timeutil import ts_from_seconds
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     return (
         f"{cpu}, nproc {os.cpu_count()}, Python {platform.python_version()}; "
         "the machine is shared with other work"

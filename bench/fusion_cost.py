@@ -37,13 +37,13 @@ import pstats
 import statistics
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from aura.common.v1 import common_pb2 as c
+from bench.machine import cpu_model
 from services.common.geometry import Pose
 from services.common.timeutil import ts_from_seconds
 from services.fusion import pipeline
@@ -58,14 +58,7 @@ PARTS = ("decode", "engine", "convert", "serialize", "publish", "checkpoint")
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (
         f"{cpu}, nproc {os.cpu_count()}, Python {platform.python_version()}, "
         f"numpy {np.__version__}; the machine is shared with other work"

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.machine import cpu_model
 from services.analytics.domain import forecast as fc
 
 OUT = Path(__file__).resolve().parent / "RESULTS_FORECAST.md"
@@ -105,13 +106,6 @@ def evaluate(days: int, every: int, seed: int) -> tuple[dict[str, dict[str, floa
         }
     out["holt_damped"]["coverage"] = float(np.mean(inside))
     return out, origins, fit_s / max(origins, 1)
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ import numpy as np
 from nats import connect as nats_connect
 
 from aura.common.v1 import common_pb2 as c
+from bench.machine import cpu_model
 from services.analytics.config import AnalyticsSettings
 from services.analytics.main import build
 from services.cli.stack import NatsServer, Postgres, temp_state_dir
@@ -36,12 +37,7 @@ from services.common.timeutil import ts_from_seconds
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     return f"{cpu}, nproc {os.cpu_count()}, Python {platform.python_version()}"
 
 

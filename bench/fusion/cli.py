@@ -32,6 +32,7 @@ from bench.fusion.scenario import (
     Scenario,
     simulate,
 )  # fmt: skip
+from bench.machine import cpu_model
 from services.common.geometry import Pose
 from services.fusion.domain.engine import FusionConfig, FusionEngine
 from services.fusion.domain.to_world import SensorFrame, to_world
@@ -205,14 +206,7 @@ def timing(
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (f"{platform.node()}: {cpu}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, numpy {np.__version__}")  # fmt: skip
 

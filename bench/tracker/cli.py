@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.machine import cpu_model
+
 from . import evaluate, mot15, peers, report
 from .files import read_output, write_scenario
 from .scenarios import Scenario, box_scenario, point_scenario
@@ -96,14 +98,7 @@ class RunRecord:
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     try:
         avail = len(os.sched_getaffinity(0))
     except AttributeError:
